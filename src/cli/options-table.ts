@@ -1,0 +1,120 @@
+/**
+ * Every setting of `roomcast serve`: its flag, its environment variable and its default, in one
+ * table that drives parsing, validation and `--help` (README.md lists the same table).
+ */
+export interface OptionSpec {
+  readonly flag: string;
+  readonly env: string;
+  readonly kind: 'int' | 'string' | 'choice';
+  readonly choices?: readonly string[];
+  /** Smallest value an int may take. */
+  readonly min?: number;
+  readonly default: string | undefined;
+  readonly help: string;
+}
+
+export const serveOptions = [
+  {
+    flag: 'port',
+    env: 'ROOMCAST_PORT',
+    kind: 'int',
+    min: 0,
+    default: '8080',
+    help: 'TCP port to listen on (0: any free port)',
+  },
+  {
+    flag: 'host',
+    env: 'ROOMCAST_HOST',
+    kind: 'string',
+    default: undefined,
+    help: 'address to listen on (default: all interfaces)',
+  },
+  {
+    flag: 'student-id',
+    env: 'ROOMCAST_STUDENT_ID',
+    kind: 'string',
+    default: 'roomcast',
+    help: "HELO's StudentID value",
+  },
+  {
+    flag: 'kill-policy',
+    env: 'ROOMCAST_KILL_POLICY',
+    kind: 'choice',
+    choices: ['any', 'local', 'off'],
+    default: 'any',
+    help: 'who may send KILL_SERVICE: anyone, loopback clients only, or nobody',
+  },
+  {
+    flag: 'advertise-host',
+    env: 'ROOMCAST_ADVERTISE_HOST',
+    kind: 'string',
+    default: undefined,
+    help: "JOINED_CHATROOM's SERVER_IP (default: the address the client reached)",
+  },
+  {
+    flag: 'advertise-port',
+    env: 'ROOMCAST_ADVERTISE_PORT',
+    kind: 'int',
+    min: 1,
+    default: undefined,
+    help: "JOINED_CHATROOM's PORT (default: the port the client reached)",
+  },
+  {
+    flag: 'quiet-ms',
+    env: 'ROOMCAST_QUIET_MS',
+    kind: 'int',
+    min: 1,
+    default: '100',
+    help: 'quiet time after which a request missing its final newline is taken as complete',
+  },
+  {
+    flag: 'max-request-bytes',
+    env: 'ROOMCAST_MAX_REQUEST_BYTES',
+    kind: 'int',
+    min: 256,
+    default: '65536',
+    help: 'largest request (error 6)',
+  },
+  {
+    flag: 'max-message-bytes',
+    env: 'ROOMCAST_MAX_MESSAGE_BYTES',
+    kind: 'int',
+    min: 1,
+    default: '32768',
+    help: 'largest CHAT MESSAGE (error 7)',
+  },
+  {
+    flag: 'max-name-bytes',
+    env: 'ROOMCAST_MAX_NAME_BYTES',
+    kind: 'int',
+    min: 1,
+    default: '256',
+    help: 'longest room or client name (error 10)',
+  },
+  {
+    flag: 'max-rooms-per-connection',
+    env: 'ROOMCAST_MAX_ROOMS_PER_CONNECTION',
+    kind: 'int',
+    min: 1,
+    default: '256',
+    help: 'rooms one connection may be in (error 8)',
+  },
+  {
+    flag: 'send-queue-bytes',
+    env: 'ROOMCAST_SEND_QUEUE_BYTES',
+    kind: 'int',
+    min: 1024,
+    default: '1048576',
+    help: 'output queued for one connection before it is cut off as a slow reader',
+  },
+  {
+    flag: 'log-level',
+    env: 'ROOMCAST_LOG_LEVEL',
+    kind: 'choice',
+    choices: ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'],
+    default: 'info',
+    help: 'log level (JSON lines on stderr)',
+  },
+] as const satisfies readonly OptionSpec[];
+
+export type ServeFlag = (typeof serveOptions)[number]['flag'];

@@ -1,0 +1,164 @@
+/**
+ * The chat-room service: accepts any duplex stream as a connection (real sockets from
+ * src/transport, in-memory pairs in tests), runs each request through the command table,
+ * and delivers every room event the bus hands back to the room's local members, encoded once.
+ */
+import { EventEmitter } from 'node:events';
+import type { Duplex } from 'node:stream';
+import type { Bus, RoomEvent } from '../bus/bus.js';
+import { LocalBus } from '../bus/local-bus.js';
+import { IdAllocator } from '../core/ids.js';
+import { RoomRegistry } from '../core/rooms.js';
+import { unmapIPv4 } from '../protocol/address.js';
+import { isProtocolError, type ParseResult } from '../protocol/tcd-parse.js';
+import { chatFrame, joinNotice, leaveNotice, type Endpoint } from '../protocol/tcd-serialize.js';
+import { runCommand } from './commands/index.js';
+import type { ServerContext } from './context.js';
+import type { ServerOptions } from './options.js';
+import { FlushScheduler } from './send-queue.js';
+import { Session, type ConnectionInfo, type SessionHandler } from './session.js';
+
+export interface ChatServerEvents {
+  /** KILL_SERVICE was accepted: the owner should stop listening, call shutdown() and exit 0. */
+  kill: [];
+}
+
+export class ChatServer
+  extends EventEmitter<ChatServerEvents>
+  implements ServerContext, SessionHandler
+{
+  readonly rooms = new RoomRegistry<Session>();
+  readonly joinIds = new IdAllocator();
+  readonly sessionsByJoinId = new Map<number, Session>();
+  private readonly sessions = new Set<Session>();
+  private readonly scheduler = new FlushScheduler();
+  private nextConnectionId = 1;
+  private stopping = false;
+
+  constructor(
+    readonly options: ServerOptions,
+    readonly bus: Bus = new LocalBus(),
+  ) {
+    super();
+    bus.subscribe((event) => this.deliver(event));
+  }
+
+  get connectionCount(): number {
+    return this.sessions.size;
+  }
+
+  /** Serves one connection until it closes. */
+  handle(stream: Duplex, info: ConnectionInfo): Session {
+    const session = new Session(
+      this.nextConnectionId++,
+      stream,
+      info,
+      this.options,
+      this.scheduler,
+      this,
+    );
+    this.sessions.add(session);
+    session.log.info(
+      { remote: `${info.remoteAddress}:${info.remotePort}`, local: info.localPort },
+      'connection opened',
+    );
+    if (this.stopping) session.finish('server stopping');
+    return session;
+  }
+
+  request(session: Session, result: ParseResult): void {
+    if (isProtocolError(result)) session.replyError(result);
+    else runCommand(this, session, result);
+  }
+
+  closed(session: Session): void {
+    this.sessions.delete(session);
+    this.leaveAll(session, undefined); // T6: a dropped connection leaves like a DISCONNECT
+    this.forgetIfDone(session);
+  }
+
+  roomEndpoint(session: Session): Endpoint {
+    return {
+      ip: this.options.advertiseHost ?? unmapIPv4(session.info.localAddress),
+      port: this.options.advertisePort ?? session.info.localPort,
+    };
+  }
+
+  leaveAll(session: Session, clientName: string | undefined): void {
+    const joinId = session.joinId;
+    if (joinId === undefined) return;
+    for (const entry of this.rooms.activeMemberships(session)) {
+      entry.state = 'leaving';
+      session.pendingLeaves++;
+      const name = clientName ?? entry.clientName;
+      this.bus.publish({ kind: 'leave', roomRef: entry.room.ref, joinId, clientName: name });
+    }
+  }
+
+  kill(): void {
+    this.emit('kill');
+  }
+
+  /**
+   * Stops serving: what is queued is sent, every connection is closed, and connections that
+   * do not close within `graceMs` are cut. No leave notices: everyone is leaving.
+   */
+  async shutdown(graceMs = 2000): Promise<void> {
+    this.stopping = true;
+    const open = [...this.sessions];
+    for (const session of open) session.finish('server stopping');
+    await waitUntil(() => this.sessions.size === 0, graceMs);
+    for (const session of this.sessions) session.abort('server stopping (grace period over)');
+    await waitUntil(() => this.sessions.size === 0, 500);
+    await this.bus.close();
+  }
+
+  private deliver(event: RoomEvent): void {
+    const room = this.rooms.get(event.roomRef);
+    if (room === undefined) return;
+    if (event.kind === 'chat') {
+      const frame = chatFrame(room.ref, event.clientName, event.message);
+      for (const entry of room.members.values()) {
+        if (entry.state === 'member') entry.member.send(frame);
+      }
+      return;
+    }
+    const session = this.sessionsByJoinId.get(event.joinId);
+    const own = session === undefined ? undefined : this.rooms.membership(room, session);
+    if (event.kind === 'join') {
+      if (own?.state === 'joining') own.state = 'member'; // T2: the joiner gets its own notice
+      const frame = chatFrame(room.ref, event.clientName, joinNotice(event.clientName));
+      for (const entry of room.members.values()) {
+        if (entry.state === 'member') entry.member.send(frame);
+      }
+      return;
+    }
+    // T3: the leave notice still reaches the leaver; then it is out of the room.
+    const frame = chatFrame(room.ref, event.clientName, leaveNotice(event.clientName));
+    for (const entry of room.members.values()) {
+      if (entry.state === 'member' || entry === own) entry.member.send(frame);
+    }
+    if (own?.state === 'leaving') this.rooms.remove(own);
+    if (session !== undefined) this.leaveDelivered(session);
+  }
+
+  private leaveDelivered(session: Session): void {
+    session.pendingLeaves--;
+    if (session.pendingLeaves > 0) return;
+    if (session.state === 'closing') session.finish('DISCONNECT');
+    this.forgetIfDone(session);
+  }
+
+  /** A closed connection's JOIN_ID stays reserved (never reused, T7) but stops mapping to it. */
+  private forgetIfDone(session: Session): void {
+    if (session.state !== 'closed' || session.pendingLeaves > 0) return;
+    if (session.joinId !== undefined) this.sessionsByJoinId.delete(session.joinId);
+  }
+}
+
+async function waitUntil(done: () => boolean, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!done() && Date.now() < deadline) {
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+}

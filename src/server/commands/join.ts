@@ -1,0 +1,43 @@
+import { ErrorCode, protocolError } from '../../protocol/errors.js';
+import { joinedReply } from '../../protocol/tcd-serialize.js';
+import type { TcdRequest } from '../../protocol/tcd-request.js';
+import type { CommandHandler } from '../context.js';
+
+type Join = Extract<TcdRequest, { type: 'join' }>;
+
+export const join: CommandHandler<Join> = (ctx, session, req) => {
+  const { limits } = ctx.options;
+  const nameError =
+    checkName('room name', req.room, limits.maxNameBytes) ??
+    checkName('CLIENT_NAME', req.clientName, limits.maxNameBytes);
+  if (nameError !== undefined) {
+    session.replyError(protocolError(ErrorCode.InvalidName, nameError));
+    return;
+  }
+  const room = ctx.rooms.getOrCreate(req.room);
+  const existing = ctx.rooms.membership(room, session);
+  if (existing === undefined && ctx.rooms.roomCountOf(session) >= limits.maxRoomsPerConnection) {
+    session.replyError(
+      protocolError(ErrorCode.TooManyRooms, `at most ${limits.maxRoomsPerConnection}`),
+    );
+    return;
+  }
+  if (session.joinId === undefined) {
+    session.joinId = ctx.joinIds.next(); // T7: one JOIN_ID per connection, never reused
+    ctx.sessionsByJoinId.set(session.joinId, session);
+  }
+  const joinId = session.joinId;
+  // T2: JOINED_CHATROOM is queued before the join notice can be delivered.
+  session.reply(joinedReply(room.name, ctx.roomEndpoint(session), room.ref, joinId));
+  if (existing !== undefined && existing.state !== 'leaving') return; // T5: idempotent
+  const entry = ctx.rooms.add(room, session, req.clientName);
+  entry.clientName = req.clientName;
+  entry.state = 'joining';
+  ctx.bus.publish({ kind: 'join', roomRef: room.ref, joinId, clientName: req.clientName });
+};
+
+function checkName(what: string, name: string, maxBytes: number): string | undefined {
+  if (name === '') return `empty ${what}`;
+  if (Buffer.byteLength(name) > maxBytes) return `${what} over ${maxBytes} bytes`;
+  return undefined;
+}

@@ -1,0 +1,75 @@
+/**
+ * Per-connection output, bounded and batched (DESIGN.md section 4). Frames are queued whole
+ * (a room event's one shared Buffer, or a reply) and written once per event-loop turn as one
+ * write, which is what lets fan-out keep up with C servers. The bound counts both what waits
+ * here and what the socket has not yet sent: a reader that falls behind past it is cut off,
+ * and nobody else waits for it.
+ */
+export interface ByteSink {
+  write(chunk: Buffer): boolean;
+  readonly writableLength: number;
+}
+
+/** Flushes every queue that received bytes during this turn, once, in the check phase. */
+export class FlushScheduler {
+  private readonly dirty = new Set<SendQueue>();
+  private scheduled = false;
+
+  mark(queue: SendQueue): void {
+    this.dirty.add(queue);
+    if (!this.scheduled) {
+      this.scheduled = true;
+      setImmediate(this.run);
+    }
+  }
+
+  private readonly run = (): void => {
+    this.scheduled = false;
+    for (const queue of this.dirty) queue.flush();
+    this.dirty.clear();
+  };
+}
+
+export class SendQueue {
+  private pending: Buffer[] = [];
+  private pendingBytes = 0;
+  private overflowed = false;
+
+  constructor(
+    private readonly sink: ByteSink,
+    private readonly scheduler: FlushScheduler,
+    private readonly limitBytes: number,
+    /** Called once when the bound is passed; the queue drops everything after it. */
+    private readonly onOverflow: (queuedBytes: number) => void,
+  ) {}
+
+  /** Bytes waiting here plus bytes the socket holds unsent. */
+  get queuedBytes(): number {
+    return this.pendingBytes + this.sink.writableLength;
+  }
+
+  push(frame: Buffer): void {
+    if (this.overflowed) return;
+    if (this.pendingBytes === 0) this.scheduler.mark(this);
+    this.pending.push(frame);
+    this.pendingBytes += frame.length;
+    const queued = this.queuedBytes;
+    if (queued > this.limitBytes) {
+      this.overflowed = true;
+      this.pending = [];
+      this.pendingBytes = 0;
+      this.onOverflow(queued);
+    }
+  }
+
+  flush(): void {
+    if (this.pendingBytes === 0) return;
+    const chunk =
+      this.pending.length === 1
+        ? (this.pending[0] as Buffer)
+        : Buffer.concat(this.pending, this.pendingBytes);
+    this.pending = [];
+    this.pendingBytes = 0;
+    this.sink.write(chunk);
+  }
+}

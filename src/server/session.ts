@@ -1,0 +1,130 @@
+/**
+ * One client connection: its parser, its bounded output queue, its JOIN_ID, and the events of
+ * its stream. It turns bytes into requests for the server and never writes the stream itself
+ * except through the queue, so replies and room events reach the peer in the order queued.
+ */
+import type { Duplex } from 'node:stream';
+import type { Logger } from 'pino';
+import { TcdParser, type ParseResult } from '../protocol/tcd-parse.js';
+import { errorReply } from '../protocol/tcd-serialize.js';
+import type { ProtocolError } from '../protocol/errors.js';
+import { FlushScheduler, SendQueue } from './send-queue.js';
+import type { ServerOptions } from './options.js';
+
+/** Where the connection came from and which address of ours it reached (T9). */
+export interface ConnectionInfo {
+  readonly remoteAddress: string;
+  readonly remotePort: number;
+  readonly localAddress: string;
+  readonly localPort: number;
+}
+
+export interface SessionHandler {
+  request(session: Session, result: ParseResult): void;
+  closed(session: Session, reason: string): void;
+}
+
+export type SessionState = 'open' | 'closing' | 'closed';
+
+export class Session {
+  /** Issued at the first JOIN and kept for every room of this connection (T7). */
+  joinId: number | undefined;
+  state: SessionState = 'open';
+  /** Leave events published for this connection and not yet delivered (DISCONNECT waits on them). */
+  pendingLeaves = 0;
+  readonly log: Logger;
+  private readonly parser: TcdParser;
+  private readonly queue: SendQueue;
+  private quietTimer: NodeJS.Timeout | undefined;
+  private closeReason = 'peer closed';
+  /** Our side is closed: nothing more may be queued. */
+  private ended = false;
+
+  constructor(
+    readonly id: number,
+    private readonly stream: Duplex,
+    readonly info: ConnectionInfo,
+    private readonly options: ServerOptions,
+    scheduler: FlushScheduler,
+    private readonly handler: SessionHandler,
+  ) {
+    this.log = options.logger.child({ conn: id });
+    this.parser = new TcdParser(options.limits);
+    this.queue = new SendQueue(stream, scheduler, options.limits.sendQueueBytes, (queued) =>
+      this.abort(`slow reader: ${queued} bytes queued`),
+    );
+    stream.on('data', (chunk: Buffer) => this.receive(this.parser.push(chunk)));
+    stream.on('end', () => this.receive(this.parser.end()));
+    stream.on('error', (err: Error) => {
+      this.closeReason = `error: ${err.message}`;
+    });
+    stream.on('close', () => this.onClose());
+  }
+
+  /** Queues a frame shared with other recipients; never copied per connection. */
+  send(frame: Buffer): void {
+    if (!this.ended) this.queue.push(frame);
+  }
+
+  reply(text: string): void {
+    this.send(Buffer.from(text));
+  }
+
+  replyError(error: ProtocolError): void {
+    this.log.debug({ code: error.code, detail: error.detail }, 'error reply');
+    this.reply(errorReply(error));
+  }
+
+  /** Sends what is queued, then closes our side; the peer's close completes it. */
+  finish(reason: string): void {
+    if (this.ended) return;
+    this.ended = true;
+    this.closeReason = reason;
+    if (this.state === 'open') this.state = 'closing';
+    this.queue.flush();
+    this.stream.end();
+  }
+
+  /** Closes at once, dropping anything queued. */
+  abort(reason: string): void {
+    if (this.state === 'closed') return;
+    this.ended = true;
+    this.closeReason = reason;
+    this.state = 'closing';
+    this.stream.destroy();
+  }
+
+  private receive(results: ParseResult[]): void {
+    for (const result of results) {
+      if (this.state !== 'open') break; // nothing after DISCONNECT or an abort is acted on
+      this.handler.request(this, result);
+    }
+    this.armQuietTimer();
+  }
+
+  /** T11: a JOIN, LEAVE or DISCONNECT left without its final newline counts once the peer is quiet. */
+  private armQuietTimer(): void {
+    if (this.state !== 'open' || !this.parser.waitingOnQuiet) {
+      if (this.quietTimer !== undefined) clearTimeout(this.quietTimer);
+      this.quietTimer = undefined;
+      return;
+    }
+    if (this.quietTimer === undefined) {
+      this.quietTimer = setTimeout(() => {
+        this.quietTimer = undefined;
+        this.receive(this.parser.quiet());
+      }, this.options.quietMs);
+      this.quietTimer.unref();
+    } else {
+      this.quietTimer.refresh();
+    }
+  }
+
+  private onClose(): void {
+    this.ended = true;
+    if (this.quietTimer !== undefined) clearTimeout(this.quietTimer);
+    this.state = 'closed';
+    this.log.info({ reason: this.closeReason }, 'connection closed');
+    this.handler.closed(this, this.closeReason);
+  }
+}

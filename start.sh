@@ -1,0 +1,15 @@
+#!/usr/bin/env sh
+# Starts roomcast on the given port, on all interfaces (the lab's entry point): ./start.sh PORT
+# Installs and builds on first use; any further arguments go to `roomcast serve`.
+set -eu
+cd "$(dirname "$0")"
+if [ $# -lt 1 ]; then
+  echo "usage: ./start.sh PORT [roomcast serve options]" >&2
+  exit 2
+fi
+port=$1
+shift
+if [ ! -f dist/cli/main.js ] || [ ! -d node_modules ]; then
+  ./compile.sh >&2
+fi
+exec node dist/cli/main.js serve --port "$port" "$@"
