@@ -1,4 +1,5 @@
 /** `roomcast serve`: a ChatServer on a TCP port, stopped by KILL_SERVICE, SIGINT or SIGTERM. */
+import { Acceptor } from '../server/acceptor.js';
 import { ChatServer } from '../server/chat-server.js';
 import { createLogger, type LogLevel } from '../server/logger.js';
 import type { KillPolicy, ServerOptions } from '../server/options.js';
@@ -32,7 +33,9 @@ export async function serve(argv: readonly string[]): Promise<void> {
   }
   const logger = createLogger((settings['log-level'] ?? 'info') as LogLevel);
   const server = new ChatServer({ ...optionsFromSettings(settings), logger });
-  const listener = await listenTcp(server, settings.host, intSetting(settings, 'port') ?? 8080);
+  const acceptor = new Acceptor({ tcd: server });
+  const port = intSetting(settings, 'port') ?? 8080;
+  const listener = await listenTcp(acceptor, settings.host, port, logger);
   logger.info({ host: listener.host, port: listener.port }, 'listening');
 
   let stopping = false;
@@ -40,8 +43,7 @@ export async function serve(argv: readonly string[]): Promise<void> {
     if (stopping) return;
     stopping = true;
     logger.info({ why }, 'stopping');
-    await listener.close();
-    await server.shutdown();
+    await Promise.all([listener.close(), acceptor.shutdown()]);
     logger.flush();
     process.exit(0);
   };

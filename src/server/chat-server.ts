@@ -13,6 +13,7 @@ import { unmapIPv4 } from '../protocol/address.js';
 import { isProtocolError, type ParseResult } from '../protocol/tcd-parse.js';
 import { chatFrame, joinNotice, leaveNotice, type Endpoint } from '../protocol/tcd-serialize.js';
 import { runCommand } from './commands/index.js';
+import type { ConnectionHandler } from './acceptor.js';
 import type { ServerContext } from './context.js';
 import type { ServerOptions } from './options.js';
 import { FlushScheduler } from './send-queue.js';
@@ -25,7 +26,7 @@ export interface ChatServerEvents {
 
 export class ChatServer
   extends EventEmitter<ChatServerEvents>
-  implements ServerContext, SessionHandler
+  implements ServerContext, SessionHandler, ConnectionHandler
 {
   readonly rooms = new RoomRegistry<Session>();
   readonly joinIds = new IdAllocator();
@@ -47,22 +48,17 @@ export class ChatServer
     return this.sessions.size;
   }
 
-  /** Serves one connection until it closes. */
-  handle(stream: Duplex, info: ConnectionInfo): Session {
-    const session = new Session(
-      this.nextConnectionId++,
-      stream,
-      info,
-      this.options,
-      this.scheduler,
-      this,
-    );
+  /** Serves one connection until it closes; `head` is what was already read from it. */
+  handle(stream: Duplex, info: ConnectionInfo, head: Buffer = Buffer.alloc(0)): Session {
+    const id = this.nextConnectionId++;
+    const session = new Session(id, stream, info, this.options, this.scheduler, this);
     this.sessions.add(session);
     session.log.info(
       { remote: `${info.remoteAddress}:${info.remotePort}`, local: info.localPort },
       'connection opened',
     );
     if (this.stopping) session.finish('server stopping');
+    else session.start(head);
     return session;
   }
 
@@ -87,9 +83,12 @@ export class ChatServer
   leaveAll(session: Session, clientName: string | undefined): void {
     const joinId = session.joinId;
     if (joinId === undefined) return;
-    for (const entry of this.rooms.activeMemberships(session)) {
-      entry.state = 'leaving';
-      session.pendingLeaves++;
+    const entries = this.rooms.activeMemberships(session);
+    // All are marked before any is published: a bus that delivers at once must not see
+    // the count reach zero (and DISCONNECT close the connection) after the first room.
+    for (const entry of entries) entry.state = 'leaving';
+    session.pendingLeaves += entries.length;
+    for (const entry of entries) {
       const name = clientName ?? entry.clientName;
       this.bus.publish({ kind: 'leave', roomRef: entry.room.ref, joinId, clientName: name });
     }

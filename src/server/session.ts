@@ -61,6 +61,12 @@ export class Session {
     stream.on('close', () => this.onClose());
   }
 
+  /** Takes the bytes read while the acceptor chose the protocol, and an end that came with them. */
+  start(head: Buffer): void {
+    if (head.length > 0) this.receive(this.parser.push(head));
+    if (this.stream.readableEnded) this.receive(this.parser.end());
+  }
+
   /** Queues a frame shared with other recipients; never copied per connection. */
   send(frame: Buffer): void {
     if (!this.ended) this.queue.push(frame);

@@ -1,21 +1,31 @@
 /** The TCP listener: accepts sockets and hands each to the server as a connection. */
 import net from 'node:net';
-import type { ChatServer } from '../server/chat-server.js';
+import type { Logger } from 'pino';
+import type { ConnectionInfo } from '../server/session.js';
+
+/** Whatever takes accepted connections: the Acceptor, or one protocol's server directly. */
+export interface ConnectionSink {
+  handle(stream: net.Socket, info: ConnectionInfo): void;
+}
 
 export interface TcpListener {
   readonly port: number;
   readonly host: string;
-  /** Stops accepting; open connections are the server's to close. */
+  /**
+   * Stops accepting. The promise settles once every accepted connection has closed too, so
+   * close the connections (the server's shutdown) alongside, not after.
+   */
   close(): Promise<void>;
 }
 
 export async function listenTcp(
-  server: ChatServer,
+  sink: ConnectionSink,
   host: string | undefined,
   port: number,
+  logger: Logger,
 ): Promise<TcpListener> {
   const listener = net.createServer({ noDelay: true }, (socket) => {
-    server.handle(socket, {
+    sink.handle(socket, {
       remoteAddress: socket.remoteAddress ?? '',
       remotePort: socket.remotePort ?? 0,
       localAddress: socket.localAddress ?? '',
@@ -29,7 +39,7 @@ export async function listenTcp(
       resolve();
     });
   });
-  listener.on('error', (err) => server.options.logger.error({ err }, 'listener error'));
+  listener.on('error', (err) => logger.error({ err }, 'listener error'));
   const address = listener.address() as net.AddressInfo;
   return {
     port: address.port,

@@ -1,0 +1,74 @@
+/**
+ * One port, two protocols: the first bytes of a connection say which it speaks. A connection
+ * whose first line begins `REGISTER` speaks the direct-message protocol (PROTOCOL.md Part 2);
+ * anything else is the chat-room protocol. No request of the chat-room protocol begins with
+ * `R`, so the choice is made on the first byte that differs from `REGISTER`, without a timer.
+ */
+import type { Duplex } from 'node:stream';
+import type { ConnectionInfo } from './session.js';
+
+export interface ConnectionHandler {
+  /** Serves a connection whose first bytes, `head`, were already read from `stream`. */
+  handle(stream: Duplex, info: ConnectionInfo, head: Buffer): void;
+  readonly connectionCount: number;
+  shutdown(graceMs?: number): Promise<void>;
+}
+
+export type WireProtocol = 'tcd' | 'col334';
+
+const REGISTER = Buffer.from('REGISTER');
+
+function ignore(): void {}
+
+/** 'col334' or 'tcd' once the bytes decide, undefined while they are still a prefix of REGISTER. */
+export function detectProtocol(head: Buffer): WireProtocol | undefined {
+  const n = Math.min(head.length, REGISTER.length);
+  if (head.compare(REGISTER, 0, n, 0, n) !== 0) return 'tcd';
+  return head.length >= REGISTER.length ? 'col334' : undefined;
+}
+
+export interface AcceptorHandlers {
+  readonly tcd: ConnectionHandler;
+  /** Without one, every connection is served as the chat-room protocol. */
+  readonly col334?: ConnectionHandler;
+}
+
+export class Acceptor {
+  constructor(private readonly handlers: AcceptorHandlers) {}
+
+  get connectionCount(): number {
+    return this.handlers.tcd.connectionCount + (this.handlers.col334?.connectionCount ?? 0);
+  }
+
+  handle(stream: Duplex, info: ConnectionInfo): void {
+    const col334 = this.handlers.col334;
+    if (col334 === undefined) {
+      this.handlers.tcd.handle(stream, info, Buffer.alloc(0));
+      return;
+    }
+    let head: Buffer = Buffer.alloc(0);
+    const decide = (protocol: WireProtocol): void => {
+      stream.off('data', onData);
+      stream.off('end', onEnd);
+      stream.off('error', ignore);
+      (protocol === 'col334' ? col334 : this.handlers.tcd).handle(stream, info, head);
+    };
+    const onData = (chunk: Buffer): void => {
+      head = head.length === 0 ? chunk : Buffer.concat([head, chunk]);
+      const protocol = detectProtocol(head);
+      if (protocol !== undefined) decide(protocol);
+    };
+    // A peer that ends while still ambiguous ("REG") gets the chat-room protocol's answer.
+    const onEnd = (): void => decide('tcd');
+    stream.on('data', onData);
+    stream.once('end', onEnd);
+    stream.on('error', ignore); // a reset before the first byte must not become an uncaught error
+  }
+
+  async shutdown(graceMs?: number): Promise<void> {
+    await Promise.all([
+      this.handlers.tcd.shutdown(graceMs),
+      this.handlers.col334?.shutdown(graceMs),
+    ]);
+  }
+}

@@ -1,0 +1,22 @@
+#!/usr/bin/env bash
+# The whole test suite: installs what it needs, then format, lint, type checks, build and tests.
+# Usage: ./test.sh [test files...]   (no files: every test/**/*.test.ts)
+set -euo pipefail
+cd "$(dirname "$0")"
+
+if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+  npm ci --no-audit --no-fund --loglevel=error
+fi
+
+echo "== format"; npx prettier --check . --log-level warn
+echo "== lint"; npx eslint --max-warnings 0 .
+echo "== types"; npx tsc -p tsconfig.json --noEmit
+echo "== build"; npx tsc -p tsconfig.build.json
+
+if [ $# -gt 0 ]; then
+  files=("$@")
+else
+  mapfile -t files < <(find test -name '*.test.ts' | sort)
+fi
+echo "== tests (${#files[@]} files)"
+exec node --import tsx --test --test-concurrency=2 --test-timeout=60000 "${files[@]}"

@@ -1,0 +1,44 @@
+/** Starts a real roomcast server on 127.0.0.1, port 0, for one test file. */
+import { pino } from 'pino';
+import { Acceptor } from '../../src/server/acceptor.js';
+import { ChatServer } from '../../src/server/chat-server.js';
+import { defaultLimits, type Limits, type ServerOptions } from '../../src/server/options.js';
+import { listenTcp, type TcpListener } from '../../src/transport/tcp.js';
+
+export interface TestServer {
+  readonly port: number;
+  readonly server: ChatServer;
+  readonly listener: TcpListener;
+  close(): Promise<void>;
+}
+
+export type TestServerOptions = Partial<Omit<ServerOptions, 'limits' | 'logger'>> & {
+  limits?: Partial<Limits>;
+};
+
+export function testOptions(overrides: TestServerOptions = {}): ServerOptions {
+  return {
+    studentId: 'test-id',
+    killPolicy: 'any',
+    advertiseHost: undefined,
+    advertisePort: undefined,
+    quietMs: 50,
+    ...overrides,
+    limits: { ...defaultLimits, ...overrides.limits },
+    logger: pino({ level: 'silent' }),
+  };
+}
+
+export async function startServer(overrides: TestServerOptions = {}): Promise<TestServer> {
+  const server = new ChatServer(testOptions(overrides));
+  const acceptor = new Acceptor({ tcd: server });
+  const listener = await listenTcp(acceptor, '127.0.0.1', 0, pino({ level: 'silent' }));
+  return {
+    port: listener.port,
+    server,
+    listener,
+    close: async () => {
+      await Promise.all([listener.close(), acceptor.shutdown(200)]);
+    },
+  };
+}
