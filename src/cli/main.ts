@@ -1,36 +1,36 @@
 #!/usr/bin/env node
-/** The `roomcast` command: one subcommand per job. */
+/** The `roomcast` command: one subcommand per job (src/cli/commands.ts). */
+import { subcommands } from './commands.js';
 import { ConfigError } from './config.js';
-import { serve } from './serve.js';
 
-const usage = `Usage: roomcast <command> [options]
-
-Commands:
-  serve     run the chat server (roomcast serve --help)
-`;
+function usage(): string {
+  const rows = Object.entries(subcommands).map(([name, c]) => `  ${name.padEnd(9)} ${c.summary}`);
+  return `Usage: roomcast <command> [options]\n\nCommands:\n${rows.join('\n')}\n`;
+}
 
 async function main(argv: string[]): Promise<void> {
-  const [command, ...rest] = argv;
-  switch (command) {
-    case 'serve':
-      return serve(rest);
-    case undefined:
-    case 'help':
-    case '--help':
-    case '-h':
-      process.stdout.write(usage);
-      return;
-    default:
-      process.stderr.write(`roomcast: unknown command '${command}'\n\n${usage}`);
-      process.exitCode = 2;
+  const [name, ...rest] = argv;
+  if (name === undefined || name === 'help' || name === '--help' || name === '-h') {
+    process.stdout.write(usage());
+    return;
   }
+  const command = subcommands[name];
+  if (command === undefined) {
+    process.stderr.write(`roomcast: unknown command '${name}'\n\n${usage()}`);
+    process.exitCode = 2;
+    return;
+  }
+  await command.run(rest);
+}
+
+function isUsageError(err: unknown): boolean {
+  if (err instanceof ConfigError) return true;
+  const code = (err as { code?: unknown }).code;
+  return typeof code === 'string' && code.startsWith('ERR_PARSE_ARGS');
 }
 
 main(process.argv.slice(2)).catch((err: unknown) => {
   const message = err instanceof Error ? err.message : String(err);
   process.stderr.write(`roomcast: ${message}\n`);
-  process.exitCode =
-    err instanceof ConfigError || (err as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')
-      ? 2
-      : 1;
+  process.exitCode = isUsageError(err) ? 2 : 1;
 });

@@ -8,7 +8,8 @@ import type { Logger } from 'pino';
 import { TcdParser, type ParseResult } from '../protocol/tcd-parse.js';
 import { errorReply } from '../protocol/tcd-serialize.js';
 import type { ProtocolError } from '../protocol/errors.js';
-import { FlushScheduler, SendQueue } from './send-queue.js';
+import type { FlushScheduler} from './send-queue.js';
+import { SendQueue } from './send-queue.js';
 import type { ServerOptions } from './options.js';
 
 /** Where the connection came from and which address of ours it reached (T9). */

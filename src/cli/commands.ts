@@ -1,0 +1,11 @@
+/** The subcommands of `roomcast`: name, one line of help, and the function that runs it. */
+import { serve } from './serve.js';
+
+export interface Subcommand {
+  readonly summary: string;
+  readonly run: (argv: readonly string[]) => Promise<void>;
+}
+
+export const subcommands: Readonly<Record<string, Subcommand>> = {
+  serve: { summary: 'run the chat server (roomcast serve --help)', run: serve },
+};
