@@ -2,6 +2,8 @@
  * Every setting of `roomcast serve`: its flag, its environment variable and its default, in one
  * table that drives parsing, validation and `--help` (README.md lists the same table).
  */
+import { defaultLimits } from '../server/options.js';
+
 export interface OptionSpec {
   readonly flag: string;
   readonly env: string;
@@ -72,7 +74,7 @@ export const serveOptions = [
     env: 'ROOMCAST_MAX_REQUEST_BYTES',
     kind: 'int',
     min: 256,
-    default: '65536',
+    default: String(defaultLimits.maxRequestBytes),
     help: 'largest request (error 6)',
   },
   {
@@ -80,7 +82,7 @@ export const serveOptions = [
     env: 'ROOMCAST_MAX_MESSAGE_BYTES',
     kind: 'int',
     min: 1,
-    default: '32768',
+    default: String(defaultLimits.maxMessageBytes),
     help: 'largest CHAT MESSAGE (error 7)',
   },
   {
@@ -88,7 +90,7 @@ export const serveOptions = [
     env: 'ROOMCAST_MAX_NAME_BYTES',
     kind: 'int',
     min: 1,
-    default: '256',
+    default: String(defaultLimits.maxNameBytes),
     help: 'longest room or client name (error 10)',
   },
   {
@@ -96,7 +98,7 @@ export const serveOptions = [
     env: 'ROOMCAST_MAX_ROOMS_PER_CONNECTION',
     kind: 'int',
     min: 1,
-    default: '256',
+    default: String(defaultLimits.maxRoomsPerConnection),
     help: 'rooms one connection may be in (error 8)',
   },
   {
@@ -104,8 +106,48 @@ export const serveOptions = [
     env: 'ROOMCAST_SEND_QUEUE_BYTES',
     kind: 'int',
     min: 1024,
-    default: '1048576',
+    default: String(defaultLimits.sendQueueBytes),
     help: 'output queued for one connection before it is cut off as a slow reader',
+  },
+  {
+    flag: 'idle-timeout-ms',
+    env: 'ROOMCAST_IDLE_TIMEOUT_MS',
+    kind: 'int',
+    min: 0,
+    default: String(defaultLimits.idleTimeoutMs),
+    help: 'close a connection that sends nothing for this long (error 13); 0: never',
+  },
+  {
+    flag: 'rate-limit',
+    env: 'ROOMCAST_RATE_LIMIT',
+    kind: 'int',
+    min: 0,
+    default: String(defaultLimits.rateLimitPerSecond),
+    help: 'requests per second one connection may sustain (error 11 past it); 0: no limit',
+  },
+  {
+    flag: 'rate-burst',
+    env: 'ROOMCAST_RATE_BURST',
+    kind: 'int',
+    min: 1,
+    default: String(defaultLimits.rateBurst),
+    help: 'requests above the rate one connection may send at once; more refusals than this in a row: disconnect',
+  },
+  {
+    flag: 'max-connections',
+    env: 'ROOMCAST_MAX_CONNECTIONS',
+    kind: 'int',
+    min: 0,
+    default: '20000',
+    help: 'connections in all (error 12 past it); 0: no limit',
+  },
+  {
+    flag: 'max-connections-per-address',
+    env: 'ROOMCAST_MAX_CONNECTIONS_PER_ADDRESS',
+    kind: 'int',
+    min: 0,
+    default: '0',
+    help: 'connections from one remote address (error 12 past it); 0: no limit',
   },
   {
     flag: 'log-level',

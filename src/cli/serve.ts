@@ -1,27 +1,40 @@
 /** `roomcast serve`: a ChatServer on a TCP port, stopped by KILL_SERVICE, SIGINT or SIGTERM. */
+import { ErrorCode, protocolError } from '../protocol/errors.js';
 import { Acceptor } from '../server/acceptor.js';
+import type { AdmissionLimits } from '../server/admission.js';
 import { ChatServer } from '../server/chat-server.js';
 import { createLogger, type LogLevel } from '../server/logger.js';
 import type { KillPolicy, ServerOptions } from '../server/options.js';
 import { listenTcp } from '../transport/tcp.js';
 import { intSetting, readServeSettings, serveHelp, type RawSettings } from './config.js';
+import type { ServeFlag } from './options-table.js';
 
 export function optionsFromSettings(s: RawSettings): Omit<ServerOptions, 'logger'> {
-  const int = (flag: Parameters<typeof intSetting>[1], fallback: number): number =>
-    intSetting(s, flag) ?? fallback;
+  // Every setting below has a default in the options table, so it is always present.
+  const int = (flag: ServeFlag): number => intSetting(s, flag) ?? 0;
   return {
-    studentId: s['student-id'] ?? 'roomcast',
-    killPolicy: (s['kill-policy'] ?? 'any') as KillPolicy,
+    studentId: s['student-id'] ?? '',
+    killPolicy: s['kill-policy'] as KillPolicy,
     advertiseHost: s['advertise-host'],
     advertisePort: intSetting(s, 'advertise-port'),
-    quietMs: int('quiet-ms', 100),
+    quietMs: int('quiet-ms'),
     limits: {
-      maxRequestBytes: int('max-request-bytes', 65_536),
-      maxMessageBytes: int('max-message-bytes', 32_768),
-      maxNameBytes: int('max-name-bytes', 256),
-      maxRoomsPerConnection: int('max-rooms-per-connection', 256),
-      sendQueueBytes: int('send-queue-bytes', 1_048_576),
+      maxRequestBytes: int('max-request-bytes'),
+      maxMessageBytes: int('max-message-bytes'),
+      maxNameBytes: int('max-name-bytes'),
+      maxRoomsPerConnection: int('max-rooms-per-connection'),
+      sendQueueBytes: int('send-queue-bytes'),
+      idleTimeoutMs: int('idle-timeout-ms'),
+      rateLimitPerSecond: int('rate-limit'),
+      rateBurst: int('rate-burst'),
     },
+  };
+}
+
+export function admissionFromSettings(s: RawSettings): AdmissionLimits {
+  return {
+    maxConnections: intSetting(s, 'max-connections') ?? 0,
+    maxConnectionsPerAddress: intSetting(s, 'max-connections-per-address') ?? 0,
   };
 }
 
@@ -31,10 +44,10 @@ export async function serve(argv: readonly string[]): Promise<void> {
     process.stdout.write(serveHelp());
     return;
   }
-  const logger = createLogger((settings['log-level'] ?? 'info') as LogLevel);
+  const logger = createLogger(settings['log-level'] as LogLevel);
   const server = new ChatServer({ ...optionsFromSettings(settings), logger });
-  const acceptor = new Acceptor({ tcd: server });
-  const port = intSetting(settings, 'port') ?? 8080;
+  const acceptor = new Acceptor({ tcd: server }, admissionFromSettings(settings));
+  const port = intSetting(settings, 'port') ?? 0;
   const listener = await listenTcp(acceptor, settings.host, port, logger);
   logger.info({ host: listener.host, port: listener.port }, 'listening');
 
@@ -43,7 +56,10 @@ export async function serve(argv: readonly string[]): Promise<void> {
     if (stopping) return;
     stopping = true;
     logger.info({ why }, 'stopping');
-    await Promise.all([listener.close(), acceptor.shutdown()]);
+    // KILL_SERVICE closes without a word (T14); a signal tells clients why (error 14).
+    const farewell =
+      why === 'KILL_SERVICE' ? undefined : protocolError(ErrorCode.ShuttingDown, why);
+    await Promise.all([listener.close(), acceptor.shutdown(2000, farewell)]);
     logger.flush();
     process.exit(0);
   };

@@ -5,13 +5,17 @@
  * `R`, so the choice is made on the first byte that differs from `REGISTER`, without a timer.
  */
 import type { Duplex } from 'node:stream';
+import { ErrorCode, protocolError, type ProtocolError } from '../protocol/errors.js';
+import { errorReply } from '../protocol/tcd-serialize.js';
+import { ConnectionCounter, type AdmissionLimits } from './admission.js';
 import type { ConnectionInfo } from './session.js';
 
 export interface ConnectionHandler {
   /** Serves a connection whose first bytes, `head`, were already read from `stream`. */
   handle(stream: Duplex, info: ConnectionInfo, head: Buffer): void;
   readonly connectionCount: number;
-  shutdown(graceMs?: number): Promise<void>;
+  /** Closes every connection; with a `farewell`, clients are told why first. */
+  shutdown(graceMs?: number, farewell?: ProtocolError): Promise<void>;
 }
 
 export type WireProtocol = 'tcd' | 'col334';
@@ -33,14 +37,32 @@ export interface AcceptorHandlers {
   readonly col334?: ConnectionHandler;
 }
 
+const unlimited: AdmissionLimits = { maxConnections: 0, maxConnectionsPerAddress: 0 };
+
 export class Acceptor {
-  constructor(private readonly handlers: AcceptorHandlers) {}
+  private readonly counter: ConnectionCounter;
+
+  constructor(
+    private readonly handlers: AcceptorHandlers,
+    limits: AdmissionLimits = unlimited,
+  ) {
+    this.counter = new ConnectionCounter(limits);
+  }
 
   get connectionCount(): number {
     return this.handlers.tcd.connectionCount + (this.handlers.col334?.connectionCount ?? 0);
   }
 
   handle(stream: Duplex, info: ConnectionInfo): void {
+    const admission = this.counter.admit(info.remoteAddress);
+    if (!admission.admitted) {
+      // Refused before the protocol is known: the chat-room protocol's error, then close.
+      stream.on('error', ignore);
+      stream.end(errorReply(protocolError(ErrorCode.ServerFull, admission.why)));
+      setTimeout(() => stream.destroy(), 1000).unref();
+      return;
+    }
+    stream.once('close', () => this.counter.release(info.remoteAddress));
     const col334 = this.handlers.col334;
     if (col334 === undefined) {
       this.handlers.tcd.handle(stream, info, Buffer.alloc(0));
@@ -65,10 +87,10 @@ export class Acceptor {
     stream.on('error', ignore); // a reset before the first byte must not become an uncaught error
   }
 
-  async shutdown(graceMs?: number): Promise<void> {
+  async shutdown(graceMs?: number, farewell?: ProtocolError): Promise<void> {
     await Promise.all([
-      this.handlers.tcd.shutdown(graceMs),
-      this.handlers.col334?.shutdown(graceMs),
+      this.handlers.tcd.shutdown(graceMs, farewell),
+      this.handlers.col334?.shutdown(graceMs, farewell),
     ]);
   }
 }

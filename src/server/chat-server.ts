@@ -10,6 +10,7 @@ import { LocalBus } from '../bus/local-bus.js';
 import { IdAllocator } from '../core/ids.js';
 import { RoomRegistry } from '../core/rooms.js';
 import { unmapIPv4 } from '../protocol/address.js';
+import type { ProtocolError } from '../protocol/errors.js';
 import { isProtocolError, type ParseResult } from '../protocol/tcd-parse.js';
 import { chatFrame, joinNotice, leaveNotice, type Endpoint } from '../protocol/tcd-serialize.js';
 import { runCommand } from './commands/index.js';
@@ -100,12 +101,15 @@ export class ChatServer
 
   /**
    * Stops serving: what is queued is sent, every connection is closed, and connections that
-   * do not close within `graceMs` are cut. No leave notices: everyone is leaving.
+   * do not close within `graceMs` are cut. No leave notices: everyone is leaving. With a
+   * `farewell`, each client is told why first (error 14 on SIGTERM; KILL_SERVICE says nothing).
    */
-  async shutdown(graceMs = 2000): Promise<void> {
+  async shutdown(graceMs = 2000, farewell?: ProtocolError): Promise<void> {
     this.stopping = true;
-    const open = [...this.sessions];
-    for (const session of open) session.finish('server stopping');
+    for (const session of [...this.sessions]) {
+      if (farewell !== undefined && session.state === 'open') session.replyError(farewell);
+      session.finish('server stopping');
+    }
     await waitUntil(() => this.sessions.size === 0, graceMs);
     for (const session of this.sessions) session.abort('server stopping (grace period over)');
     await waitUntil(() => this.sessions.size === 0, 500);

@@ -14,6 +14,12 @@ export interface Limits {
   readonly maxRoomsPerConnection: number;
   /** Output bytes queued for one connection before it is cut off as a slow reader. */
   readonly sendQueueBytes: number;
+  /** A connection that sends nothing for this long is closed (error 13); 0: never. */
+  readonly idleTimeoutMs: number;
+  /** Requests per second one connection may sustain (error 11 past it); 0: no limit. */
+  readonly rateLimitPerSecond: number;
+  /** Requests one connection may send at once above the sustained rate. */
+  readonly rateBurst: number;
 }
 
 export interface ServerOptions {
@@ -36,4 +42,7 @@ export const defaultLimits: Limits = {
   maxNameBytes: 256,
   maxRoomsPerConnection: 256,
   sendQueueBytes: 1_048_576,
+  idleTimeoutMs: 0,
+  rateLimitPerSecond: 500,
+  rateBurst: 2000,
 };

@@ -1,9 +1,13 @@
 /**
  * Per-connection output, bounded and batched (DESIGN.md section 4). Frames are queued whole
  * (a room event's one shared Buffer, or a reply) and written once per event-loop turn as one
- * write, which is what lets fan-out keep up with C servers. The bound counts both what waits
- * here and what the socket has not yet sent: a reader that falls behind past it is cut off,
- * and nobody else waits for it.
+ * write, which is what lets fan-out keep up with C servers.
+ *
+ * The bound is on what the socket holds unsent: bytes the peer has not taken. Frames queued
+ * during the current turn are references to shared buffers and cost nothing per connection
+ * until the flush copies them, so a fast reader who receives a large burst in one turn is
+ * not mistaken for a slow one. A reader whose socket still holds more than the bound when
+ * more arrives, or right after a flush, is cut off; nobody else waits for it.
  */
 export interface ByteSink {
   write(chunk: Buffer): boolean;
@@ -50,20 +54,17 @@ export class SendQueue {
 
   push(frame: Buffer): void {
     if (this.overflowed) return;
+    if (this.sink.writableLength > this.limitBytes) {
+      this.overflow();
+      return;
+    }
     if (this.pendingBytes === 0) this.scheduler.mark(this);
     this.pending.push(frame);
     this.pendingBytes += frame.length;
-    const queued = this.queuedBytes;
-    if (queued > this.limitBytes) {
-      this.overflowed = true;
-      this.pending = [];
-      this.pendingBytes = 0;
-      this.onOverflow(queued);
-    }
   }
 
   flush(): void {
-    if (this.pendingBytes === 0) return;
+    if (this.pendingBytes === 0 || this.overflowed) return;
     const chunk =
       this.pending.length === 1
         ? (this.pending[0] as Buffer)
@@ -71,5 +72,14 @@ export class SendQueue {
     this.pending = [];
     this.pendingBytes = 0;
     this.sink.write(chunk);
+    if (this.sink.writableLength > this.limitBytes) this.overflow();
+  }
+
+  private overflow(): void {
+    const queued = this.queuedBytes;
+    this.overflowed = true;
+    this.pending = [];
+    this.pendingBytes = 0;
+    this.onOverflow(queued);
   }
 }

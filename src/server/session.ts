@@ -7,8 +7,9 @@ import type { Duplex } from 'node:stream';
 import type { Logger } from 'pino';
 import { TcdParser, type ParseResult } from '../protocol/tcd-parse.js';
 import { errorReply } from '../protocol/tcd-serialize.js';
-import type { ProtocolError } from '../protocol/errors.js';
-import type { FlushScheduler} from './send-queue.js';
+import { ErrorCode, protocolError, type ProtocolError } from '../protocol/errors.js';
+import { TokenBucket } from '../core/token-bucket.js';
+import type { FlushScheduler } from './send-queue.js';
 import { SendQueue } from './send-queue.js';
 import type { ServerOptions } from './options.js';
 
@@ -37,6 +38,10 @@ export class Session {
   private readonly parser: TcdParser;
   private readonly queue: SendQueue;
   private quietTimer: NodeJS.Timeout | undefined;
+  private idleTimer: NodeJS.Timeout | undefined;
+  private readonly rate: TokenBucket | undefined;
+  /** Requests refused in a row for going over the rate; past the burst, the peer is cut off. */
+  private refusedInARow = 0;
   private closeReason = 'peer closed';
   /** Our side is closed: nothing more may be queued. */
   private ended = false;
@@ -54,7 +59,17 @@ export class Session {
     this.queue = new SendQueue(stream, scheduler, options.limits.sendQueueBytes, (queued) =>
       this.abort(`slow reader: ${queued} bytes queued`),
     );
-    stream.on('data', (chunk: Buffer) => this.receive(this.parser.push(chunk)));
+    const { rateLimitPerSecond, rateBurst, idleTimeoutMs } = options.limits;
+    if (rateLimitPerSecond > 0)
+      this.rate = new TokenBucket(rateLimitPerSecond, rateBurst, Date.now());
+    if (idleTimeoutMs > 0) {
+      this.idleTimer = setTimeout(() => this.idledOut(), idleTimeoutMs);
+      this.idleTimer.unref();
+    }
+    stream.on('data', (chunk: Buffer) => {
+      this.idleTimer?.refresh();
+      this.receive(this.parser.push(chunk));
+    });
     stream.on('end', () => this.receive(this.parser.end()));
     stream.on('error', (err: Error) => {
       this.closeReason = `error: ${err.message}`;
@@ -102,11 +117,35 @@ export class Session {
   }
 
   private receive(results: ParseResult[]): void {
+    const now = results.length > 0 && this.rate !== undefined ? Date.now() : 0;
     for (const result of results) {
       if (this.state !== 'open') break; // nothing after DISCONNECT or an abort is acted on
+      if (this.rate !== undefined && !this.rate.take(now)) {
+        this.refuse();
+        continue;
+      }
+      this.refusedInARow = 0;
       this.handler.request(this, result);
     }
     this.armQuietTimer();
+  }
+
+  /** Over the rate: the request gets error 11; a peer that keeps flooding is cut off. */
+  private refuse(): void {
+    this.refusedInARow++;
+    if (this.refusedInARow > this.options.limits.rateBurst) {
+      this.log.warn({ refused: this.refusedInARow }, 'request flood');
+      this.abort('request flood');
+      return;
+    }
+    const limit = this.options.limits.rateLimitPerSecond;
+    this.replyError(protocolError(ErrorCode.RateLimited, `over ${limit} requests per second`));
+  }
+
+  private idledOut(): void {
+    const ms = this.options.limits.idleTimeoutMs;
+    this.replyError(protocolError(ErrorCode.IdleTimeout, `nothing received for ${ms} ms`));
+    this.finish('idle timeout');
   }
 
   /** T11: a JOIN, LEAVE or DISCONNECT left without its final newline counts once the peer is quiet. */
@@ -130,6 +169,7 @@ export class Session {
   private onClose(): void {
     this.ended = true;
     if (this.quietTimer !== undefined) clearTimeout(this.quietTimer);
+    if (this.idleTimer !== undefined) clearTimeout(this.idleTimer);
     this.state = 'closed';
     this.log.info({ reason: this.closeReason }, 'connection closed');
     this.handler.closed(this, this.closeReason);

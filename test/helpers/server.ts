@@ -1,6 +1,7 @@
 /** Starts a real roomcast server on 127.0.0.1, port 0, for one test file. */
 import { pino } from 'pino';
 import { Acceptor } from '../../src/server/acceptor.js';
+import type { AdmissionLimits } from '../../src/server/admission.js';
 import { ChatServer } from '../../src/server/chat-server.js';
 import { defaultLimits, type Limits, type ServerOptions } from '../../src/server/options.js';
 import { listenTcp, type TcpListener } from '../../src/transport/tcp.js';
@@ -14,6 +15,7 @@ export interface TestServer {
 
 export type TestServerOptions = Partial<Omit<ServerOptions, 'limits' | 'logger'>> & {
   limits?: Partial<Limits>;
+  admission?: AdmissionLimits;
 };
 
 export function testOptions(overrides: TestServerOptions = {}): ServerOptions {
@@ -23,7 +25,7 @@ export function testOptions(overrides: TestServerOptions = {}): ServerOptions {
     advertiseHost: undefined,
     advertisePort: undefined,
     quietMs: 50,
-    ...overrides,
+    ...withoutAdmission(overrides),
     limits: { ...defaultLimits, ...overrides.limits },
     logger: pino({ level: 'silent' }),
   };
@@ -31,7 +33,7 @@ export function testOptions(overrides: TestServerOptions = {}): ServerOptions {
 
 export async function startServer(overrides: TestServerOptions = {}): Promise<TestServer> {
   const server = new ChatServer(testOptions(overrides));
-  const acceptor = new Acceptor({ tcd: server });
+  const acceptor = new Acceptor({ tcd: server }, overrides.admission);
   const listener = await listenTcp(acceptor, '127.0.0.1', 0, pino({ level: 'silent' }));
   return {
     port: listener.port,
@@ -41,4 +43,9 @@ export async function startServer(overrides: TestServerOptions = {}): Promise<Te
       await Promise.all([listener.close(), acceptor.shutdown(200)]);
     },
   };
+}
+
+function withoutAdmission(o: TestServerOptions): Omit<TestServerOptions, 'admission'> {
+  const { admission: _admission, ...rest } = o;
+  return rest;
 }

@@ -1,14 +1,15 @@
 /** T14: KILL_SERVICE under each policy, and the real process exiting 0 with every connection closed. */
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
-import { once } from 'node:events';
 import { test } from 'node:test';
 import { ChatServer } from '../../src/server/chat-server.js';
 import type { KillPolicy } from '../../src/server/options.js';
 import { frame } from '../helpers/frames.js';
 import { MemoryClient } from '../helpers/memory-client.js';
 import { testOptions } from '../helpers/server.js';
+import { spawnServer } from '../helpers/process.js';
+import { joinRoom } from '../helpers/session.js';
 import { WireClient } from '../helpers/wire-client.js';
+import { request } from '../../src/protocol/tcd-request-text.js';
 
 function killOutcome(policy: KillPolicy, remote: string): Promise<'killed' | string> {
   const server = new ChatServer(testOptions({ killPolicy: policy }));
@@ -40,47 +41,44 @@ test('T14 policy off: refused with error 9, even from loopback', async () => {
 });
 
 test('T14 KILL_SERVICE closes every connection and the process exits 0', async () => {
-  const child = spawn(
-    process.execPath,
-    [
-      '--import',
-      'tsx',
-      'src/cli/main.ts',
-      'serve',
-      '--host',
-      '127.0.0.1',
-      '--port',
-      '0',
-      '--log-level',
-      'info',
-    ],
-    { stdio: ['ignore', 'ignore', 'pipe'] },
-  );
-  const timer = setTimeout(() => child.kill('SIGKILL'), 20_000);
+  const proc = await spawnServer(['--log-level', 'info']);
   try {
-    let log = '';
-    child.stderr.setEncoding('utf8');
-    const port = await new Promise<number>((resolve, reject) => {
-      child.stderr.on('data', (chunk: string) => {
-        log += chunk;
-        const m = /"port":(\d+),"msg":"listening"/.exec(log);
-        if (m) resolve(Number(m[1]));
-      });
-      child.once('exit', () => reject(new Error(`server exited early: ${log}`)));
-    });
-    const bystander = await WireClient.connect(port);
+    const bystander = await WireClient.connect(proc.port);
     bystander.send('HELO x\n');
     await bystander.nextReply();
-    const killer = await WireClient.connect(port);
-    const exited = once(child, 'exit');
+    const killer = await WireClient.connect(proc.port);
     killer.send('KILL_SERVICE\n');
-    const [code] = (await exited) as [number | null];
-    assert.equal(code, 0);
+    assert.equal(await proc.exited, 0);
     await bystander.expectClosed();
     await killer.expectClosed();
     assert.equal(killer.pending, '', 'no reply to KILL_SERVICE');
+    assert.equal(bystander.pending, '', 'no farewell on KILL_SERVICE');
   } finally {
-    clearTimeout(timer);
-    child.kill('SIGKILL');
+    proc.kill();
   }
 });
+
+for (const signal of ['SIGTERM', 'SIGINT'] as const) {
+  test(`${signal}: queued output is sent, clients get error 14, the process exits 0`, async () => {
+    const proc = await spawnServer(['--log-level', 'info']);
+    try {
+      const a = await WireClient.connect(proc.port);
+      const b = await WireClient.connect(proc.port);
+      const j = await joinRoom(a, 'room', 'alice');
+      await joinRoom(b, 'room', 'bob');
+      await a.expect(frame.joinedNotice(j.roomRef, 'bob'));
+      // A chat and the signal back to back: the chat is still delivered before the close.
+      a.send(request.chat(j.roomRef, j.joinId, 'alice', 'last words'));
+      await a.expect(frame.chat(j.roomRef, 'alice', 'last words'));
+      proc.child.kill(signal);
+      await b.expect(frame.chat(j.roomRef, 'alice', 'last words'));
+      for (const c of [a, b]) {
+        await c.expect(frame.error(14, `Server shutting down: ${signal}`));
+        await c.expectClosed();
+      }
+      assert.equal(await proc.exited, 0);
+    } finally {
+      proc.kill();
+    }
+  });
+}

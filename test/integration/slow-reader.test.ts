@@ -1,0 +1,61 @@
+/**
+ * Backpressure: a member that stops reading is cut off once its output queue passes the
+ * bound, and the members that do read keep receiving everything, in order.
+ */
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { request } from '../../src/protocol/tcd-request-text.js';
+import type { TcdReply } from '../../src/protocol/tcd-reply.js';
+import { frame } from '../helpers/frames.js';
+import { startServer } from '../helpers/server.js';
+import { joinRoom } from '../helpers/session.js';
+import { WireClient } from '../helpers/wire-client.js';
+
+test('a non-reading member is disconnected at its queue bound; others miss nothing', async () => {
+  const srv = await startServer({
+    limits: {
+      sendQueueBytes: 64 * 1024,
+      maxMessageBytes: 64 * 1024,
+      maxRequestBytes: 128 * 1024,
+      rateLimitPerSecond: 0,
+    },
+  });
+  const clients = await Promise.all([1, 2, 3].map(() => WireClient.connect(srv.port)));
+  const [talker, listener, stalled] = clients;
+  if (!talker || !listener || !stalled) throw new Error('clients');
+  try {
+    const j = await joinRoom(talker, 'busy', 'talker');
+    await joinRoom(listener, 'busy', 'listener');
+    await talker.expect(frame.joinedNotice(j.roomRef, 'listener'));
+    await joinRoom(stalled, 'busy', 'stalled');
+    for (const c of [talker, listener]) await c.expect(frame.joinedNotice(j.roomRef, 'stalled'));
+    stalled.socket.pause(); // reads nothing from here on: kernel buffers fill, then the queue
+
+    const payload = 'x'.repeat(30_000);
+    const count = 800; // 24 MB through the room: far past any loopback socket buffer
+    for (let i = 0; i < count; i++) {
+      talker.send(request.chat(j.roomRef, j.joinId, 'talker', `${i} ${payload}`));
+    }
+
+    // Each reading member gets all the chats in order, and the stalled member's leave notice.
+    for (const c of [talker, listener]) {
+      let next = 0;
+      let sawLeave = false;
+      while (next < count || !sawLeave) {
+        const r: TcdReply = await c.nextReply(5000);
+        if (r.type !== 'chat') assert.fail(`expected a chat, got ${r.raw.slice(0, 80)}`);
+        if (r.clientName === 'stalled') {
+          assert.equal(r.message, 'stalled has left this chatroom.');
+          sawLeave = true;
+          continue;
+        }
+        assert.ok(r.message === `${next} ${payload}`, `chat ${next} intact and in order`);
+        next++;
+      }
+    }
+    assert.equal(srv.server.connectionCount, 2, 'the stalled connection was closed by the server');
+  } finally {
+    for (const c of clients) c.close();
+    await srv.close();
+  }
+});
