@@ -1,4 +1,5 @@
 /** The subcommands of `roomcast`: name, one line of help, and the function that runs it. */
+import { bench } from './bench.js';
 import { serve } from './serve.js';
 
 export interface Subcommand {
@@ -8,4 +9,5 @@ export interface Subcommand {
 
 export const subcommands: Readonly<Record<string, Subcommand>> = {
   serve: { summary: 'run the chat server (roomcast serve --help)', run: serve },
+  bench: { summary: 'fan-out benchmark against ngIRCd (bench/README.md)', run: bench },
 };
