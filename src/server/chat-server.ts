@@ -18,7 +18,7 @@ import type { ConnectionHandler } from './acceptor.js';
 import type { ServerContext } from './context.js';
 import type { ServerOptions } from './options.js';
 import { FlushScheduler } from './send-queue.js';
-import { Session, type ConnectionInfo, type SessionHandler } from './session.js';
+import { Session, type ConnectionInfo, type DropCause, type SessionHandler } from './session.js';
 
 export interface ChatServerEvents {
   /** KILL_SERVICE was accepted: the owner should stop listening, call shutdown() and exit 0. */
@@ -34,6 +34,13 @@ export class ChatServer
   readonly sessionsByJoinId = new Map<number, Session>();
   private readonly sessions = new Set<Session>();
   private readonly scheduler = new FlushScheduler();
+  /** Connections the server cut off, by cause: for operators, metrics and tests. */
+  readonly drops: Record<DropCause, number> = {
+    'slow-reader': 0,
+    flood: 0,
+    idle: 0,
+    'internal-error': 0,
+  };
   private nextConnectionId = 1;
   private stopping = false;
 
@@ -66,6 +73,10 @@ export class ChatServer
   request(session: Session, result: ParseResult): void {
     if (isProtocolError(result)) session.replyError(result);
     else runCommand(this, session, result);
+  }
+
+  dropped(_session: Session, cause: DropCause): void {
+    this.drops[cause]++;
   }
 
   closed(session: Session): void {

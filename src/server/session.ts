@@ -21,9 +21,13 @@ export interface ConnectionInfo {
   readonly localPort: number;
 }
 
+/** Why the server cut a connection off on its own initiative. */
+export type DropCause = 'slow-reader' | 'flood' | 'idle' | 'internal-error';
+
 export interface SessionHandler {
   request(session: Session, result: ParseResult): void;
   closed(session: Session, reason: string): void;
+  dropped(session: Session, cause: DropCause): void;
 }
 
 export type SessionState = 'open' | 'closing' | 'closed';
@@ -57,7 +61,7 @@ export class Session {
     this.log = options.logger.child({ conn: id });
     this.parser = new TcdParser(options.limits);
     this.queue = new SendQueue(stream, scheduler, options.limits.sendQueueBytes, (queued) =>
-      this.abort(`slow reader: ${queued} bytes queued`),
+      this.drop('slow-reader', `slow reader: ${queued} bytes unsent`),
     );
     const { rateLimitPerSecond, rateBurst, idleTimeoutMs } = options.limits;
     if (rateLimitPerSecond > 0)
@@ -125,17 +129,29 @@ export class Session {
         continue;
       }
       this.refusedInARow = 0;
-      this.handler.request(this, result);
+      try {
+        this.handler.request(this, result);
+      } catch (err) {
+        // A bug must cost one connection, never the process: log it, cut this peer off.
+        this.log.error({ err }, 'request handler failed');
+        this.drop('internal-error', 'internal error');
+      }
     }
     this.armQuietTimer();
+  }
+
+  private drop(cause: DropCause, reason: string): void {
+    if (this.state === 'closed') return;
+    this.log.warn({ cause, reason }, 'disconnecting');
+    this.handler.dropped(this, cause);
+    this.abort(reason);
   }
 
   /** Over the rate: the request gets error 11; a peer that keeps flooding is cut off. */
   private refuse(): void {
     this.refusedInARow++;
     if (this.refusedInARow > this.options.limits.rateBurst) {
-      this.log.warn({ refused: this.refusedInARow }, 'request flood');
-      this.abort('request flood');
+      this.drop('flood', `request flood: ${this.refusedInARow} refused in a row`);
       return;
     }
     const limit = this.options.limits.rateLimitPerSecond;
@@ -145,6 +161,7 @@ export class Session {
   private idledOut(): void {
     const ms = this.options.limits.idleTimeoutMs;
     this.replyError(protocolError(ErrorCode.IdleTimeout, `nothing received for ${ms} ms`));
+    this.handler.dropped(this, 'idle');
     this.finish('idle timeout');
   }
 

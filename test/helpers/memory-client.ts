@@ -4,7 +4,7 @@
  * without any network.
  */
 import type { Duplex } from 'node:stream';
-import { ChatServer } from '../../src/server/chat-server.js';
+import type { ChatServer } from '../../src/server/chat-server.js';
 import { memoryPair } from '../../src/transport/memory.js';
 
 export class MemoryClient {

@@ -11,7 +11,7 @@ import { joinRoom } from '../helpers/session.js';
 import { WireClient } from '../helpers/wire-client.js';
 import { request } from '../../src/protocol/tcd-request-text.js';
 
-function killOutcome(policy: KillPolicy, remote: string): Promise<'killed' | string> {
+function killOutcome(policy: KillPolicy, remote: string): Promise<string> {
   const server = new ChatServer(testOptions({ killPolicy: policy }));
   const client = MemoryClient.connect(server, remote);
   const killed = new Promise<'killed'>((resolve) => server.once('kill', () => resolve('killed')));

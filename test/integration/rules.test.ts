@@ -5,7 +5,7 @@ import { request } from '../../src/protocol/tcd-request-text.js';
 import { frame } from '../helpers/frames.js';
 import { startServer, type TestServer } from '../helpers/server.js';
 import { connectAll, joinRoom } from '../helpers/session.js';
-import { WireClient } from '../helpers/wire-client.js';
+import type { WireClient } from '../helpers/wire-client.js';
 
 let srv: TestServer;
 let open: WireClient[] = [];
