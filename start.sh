@@ -12,4 +12,6 @@ shift
 if [ ! -f dist/cli/main.js ] || [ ! -d node_modules ]; then
   ./compile.sh >&2
 fi
+# Each connection is a file descriptor: allow as many as the system lets this user have.
+ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
 exec node dist/cli/main.js serve --port "$port" "$@"

@@ -47,9 +47,10 @@ export function intSetting(settings: RawSettings, flag: ServeFlag): number | und
 }
 
 export function serveHelp(): string {
+  const width = Math.max(...serveOptions.map((o) => o.flag.length)) + 2;
   const rows = serveOptions.map((o) => {
     const def = o.default === undefined ? '' : ` [default: ${o.default}]`;
-    return `  --${o.flag.padEnd(26)} ${o.help}${def}\n  ${''.padEnd(28)} env ${o.env}`;
+    return `  --${o.flag.padEnd(width)} ${o.help}${def}\n  ${''.padEnd(width + 2)} env ${o.env}`;
   });
   return `Usage: roomcast serve [options]\n\n${rows.join('\n')}\n`;
 }

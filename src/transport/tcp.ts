@@ -24,14 +24,18 @@ export async function listenTcp(
   port: number,
   logger: Logger,
 ): Promise<TcpListener> {
-  const listener = net.createServer({ noDelay: true }, (socket) => {
-    sink.handle(socket, {
-      remoteAddress: socket.remoteAddress ?? '',
-      remotePort: socket.remotePort ?? 0,
-      localAddress: socket.localAddress ?? '',
-      localPort: socket.localPort ?? 0,
-    });
-  });
+  // keepAlive finds peers that vanished without a FIN (a member who only reads sends nothing).
+  const listener = net.createServer(
+    { noDelay: true, keepAlive: true, keepAliveInitialDelay: 60_000 },
+    (socket) => {
+      sink.handle(socket, {
+        remoteAddress: socket.remoteAddress ?? '',
+        remotePort: socket.remotePort ?? 0,
+        localAddress: socket.localAddress ?? '',
+        localPort: socket.localPort ?? 0,
+      });
+    },
+  );
   await new Promise<void>((resolve, reject) => {
     listener.once('error', reject);
     listener.listen({ ...(host === undefined ? {} : { host }), port, backlog: 1024 }, () => {
