@@ -1,0 +1,97 @@
+/** The small server mechanisms: bus order, batched bounded output, rate bucket, protocol sniffing. */
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import type { RoomEvent } from '../../src/bus/bus.js';
+import { LocalBus } from '../../src/bus/local-bus.js';
+import { TokenBucket } from '../../src/core/token-bucket.js';
+import { detectProtocol } from '../../src/server/acceptor.js';
+import { FlushScheduler, SendQueue, type ByteSink } from '../../src/server/send-queue.js';
+
+const chat = (roomRef: number, message: string): RoomEvent => ({
+  kind: 'chat',
+  roomRef,
+  clientName: 'x',
+  message,
+});
+
+test('T13 LocalBus: an event published during delivery waits its turn', () => {
+  const bus = new LocalBus();
+  const seen: string[] = [];
+  bus.subscribe((e) => {
+    if (e.kind !== 'chat') return;
+    seen.push(`start ${e.message}`);
+    if (e.message === 'first') bus.publish(chat(1, 'nested'));
+    seen.push(`end ${e.message}`);
+  });
+  bus.publish(chat(1, 'first'));
+  bus.publish(chat(1, 'second'));
+  assert.deepEqual(seen, [
+    'start first',
+    'end first',
+    'start nested',
+    'end nested',
+    'start second',
+    'end second',
+  ]);
+});
+
+class FakeSink implements ByteSink {
+  writes: Buffer[] = [];
+  writableLength = 0;
+  write(chunk: Buffer): boolean {
+    this.writes.push(chunk);
+    return true;
+  }
+}
+
+test('SendQueue: everything queued in one turn goes out as one write, in order', async () => {
+  const sink = new FakeSink();
+  const queue = new SendQueue(sink, new FlushScheduler(), 1000, () => assert.fail('no overflow'));
+  queue.push(Buffer.from('a'));
+  queue.push(Buffer.from('b'));
+  queue.push(Buffer.from('c'));
+  assert.equal(sink.writes.length, 0, 'nothing written before the turn ends');
+  await new Promise((resolve) => setImmediate(resolve));
+  assert.deepEqual(
+    sink.writes.map((b) => b.toString()),
+    ['abc'],
+  );
+});
+
+test('SendQueue: a socket holding more than the bound unsent is cut off once, and gets nothing more', async () => {
+  const sink = new FakeSink();
+  let overflows = 0;
+  const queue = new SendQueue(sink, new FlushScheduler(), 100, () => overflows++);
+  queue.push(Buffer.alloc(500)); // one big burst in a turn is fine while the socket takes it
+  await new Promise((resolve) => setImmediate(resolve));
+  assert.equal(overflows, 0);
+  sink.writableLength = 101; // the peer stopped reading
+  queue.push(Buffer.from('more'));
+  queue.push(Buffer.from('and more'));
+  await new Promise((resolve) => setImmediate(resolve));
+  assert.equal(overflows, 1);
+  assert.equal(sink.writes.length, 1);
+});
+
+test('TokenBucket: a burst, then the sustained rate', () => {
+  const bucket = new TokenBucket(10, 3, 0);
+  assert.deepEqual(
+    [1, 2, 3, 4].map(() => bucket.take(0)),
+    [true, true, true, false],
+  );
+  assert.equal(bucket.take(50), false, 'half a token after 50 ms');
+  assert.equal(bucket.take(100), true, 'one token after 100 ms');
+  assert.equal(bucket.take(10_000), true);
+  assert.equal(bucket.take(10_000), true);
+  assert.equal(bucket.take(10_000), true);
+  assert.equal(bucket.take(10_000), false, 'never more than the burst');
+});
+
+test('protocol detection: REGISTER is COL334, anything else TCD, decided at the first differing byte', () => {
+  assert.equal(detectProtocol(Buffer.from('R')), undefined);
+  assert.equal(detectProtocol(Buffer.from('REGISTE')), undefined);
+  assert.equal(detectProtocol(Buffer.from('REGISTER TOSEND bob\n\n')), 'col334');
+  assert.equal(detectProtocol(Buffer.from('RX')), 'tcd');
+  assert.equal(detectProtocol(Buffer.from('HELO x\n')), 'tcd');
+  assert.equal(detectProtocol(Buffer.from('J')), 'tcd');
+});
