@@ -61,8 +61,8 @@ export class ChatServer
     const id = this.nextConnectionId++;
     const session = new Session(id, stream, info, this.options, this.scheduler, this);
     this.sessions.add(session);
-    session.log.info(
-      { remote: `${info.remoteAddress}:${info.remotePort}`, local: info.localPort },
+    this.options.logger.info(
+      { conn: id, remote: `${info.remoteAddress}:${info.remotePort}`, local: info.localPort },
       'connection opened',
     );
     if (this.stopping) session.finish('server stopping');

@@ -38,7 +38,7 @@ export class Session {
   state: SessionState = 'open';
   /** Leave events published for this connection and not yet delivered (DISCONNECT waits on them). */
   pendingLeaves = 0;
-  readonly log: Logger;
+  private childLog: Logger | undefined;
   private readonly parser: TcdParser;
   private readonly queue: SendQueue;
   private quietTimer: NodeJS.Timeout | undefined;
@@ -58,7 +58,6 @@ export class Session {
     scheduler: FlushScheduler,
     private readonly handler: SessionHandler,
   ) {
-    this.log = options.logger.child({ conn: id });
     this.parser = new TcdParser(options.limits);
     this.queue = new SendQueue(stream, scheduler, options.limits.sendQueueBytes, (queued) =>
       this.drop('slow-reader', `slow reader: ${queued} bytes unsent`),
@@ -87,6 +86,12 @@ export class Session {
     if (this.stream.readableEnded) this.receive(this.parser.end());
   }
 
+  /** This connection's logger, made on first use: a child logger per idle connection costs memory. */
+  get log(): Logger {
+    this.childLog ??= this.options.logger.child({ conn: this.id });
+    return this.childLog;
+  }
+
   /** Queues a frame shared with other recipients; never copied per connection. */
   send(frame: Buffer): void {
     if (!this.ended) this.queue.push(frame);
@@ -97,7 +102,9 @@ export class Session {
   }
 
   replyError(error: ProtocolError): void {
-    this.log.debug({ code: error.code, detail: error.detail }, 'error reply');
+    if (this.options.logger.isLevelEnabled('debug')) {
+      this.log.debug({ code: error.code, detail: error.detail }, 'error reply');
+    }
     this.reply(errorReply(error));
   }
 
@@ -188,7 +195,7 @@ export class Session {
     if (this.quietTimer !== undefined) clearTimeout(this.quietTimer);
     if (this.idleTimer !== undefined) clearTimeout(this.idleTimer);
     this.state = 'closed';
-    this.log.info({ reason: this.closeReason }, 'connection closed');
+    this.options.logger.info({ conn: this.id, reason: this.closeReason }, 'connection closed');
     this.handler.closed(this, this.closeReason);
   }
 }
