@@ -53,6 +53,11 @@ export class LineSplitter {
     }
   }
 
+  /** The first byte of the unfinished line, or -1 when none is held. */
+  get partialFirstByte(): number {
+    return this.hasPartial ? (this.parts[0]?.[0] ?? -1) : -1;
+  }
+
   /** The unfinished line decoded, without taking it; undefined when none is held. */
   peekPartial(): string | undefined {
     if (!this.hasPartial) return undefined;

@@ -23,6 +23,9 @@ import type { TcdRequest } from './tcd-request.js';
 
 export type ParseResult = TcdRequest | ProtocolError;
 
+const H = 0x48; // HELO
+const K = 0x4b; // KILL_SERVICE
+
 export function isProtocolError(r: ParseResult): r is ProtocolError {
   return 'code' in r;
 }
@@ -61,9 +64,16 @@ export class TcdParser implements LineSink {
     return this.lines.bufferedBytes;
   }
 
-  /** True when a quiet connection would let `quiet()` finish something (T11). */
+  /**
+   * True when a quiet connection would let `quiet()` finish something (T11). Cheap on the
+   * hot path: a chunk that ends mid-CHAT, or mid-line of anything but HELO or KILL_SERVICE,
+   * needs no quiet timer.
+   */
   get waitingOnQuiet(): boolean {
-    return this.mode === 'block' ? this.block?.command !== 'CHAT' : this.lines.hasPartial;
+    if (this.mode === 'block') return this.block?.command !== 'CHAT';
+    if (this.mode !== 'idle') return false;
+    const first = this.lines.partialFirstByte;
+    return first === H || first === K;
   }
 
   push(chunk: Buffer): ParseResult[] {
