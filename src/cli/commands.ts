@@ -1,5 +1,6 @@
 /** The subcommands of `roomcast`: name, one line of help, and the function that runs it. */
 import { bench } from './bench.js';
+import { dm } from './dm.js';
 import { serve } from './serve.js';
 
 export interface Subcommand {
@@ -10,4 +11,5 @@ export interface Subcommand {
 export const subcommands: Readonly<Record<string, Subcommand>> = {
   serve: { summary: 'run the chat server (roomcast serve --help)', run: serve },
   bench: { summary: 'fan-out benchmark against ngIRCd (bench/README.md)', run: bench },
+  dm: { summary: 'direct-message client, seed 004 (roomcast dm --help)', run: dm },
 };

@@ -2,6 +2,7 @@
  * Every setting of `roomcast serve`: its flag, its environment variable and its default, in one
  * table that drives parsing, validation and `--help` (README.md lists the same table).
  */
+import { defaultDirectTuning } from '../direct/options.js';
 import { defaultLimits } from '../server/options.js';
 
 export interface OptionSpec {
@@ -148,6 +149,14 @@ export const serveOptions = [
     min: 0,
     default: '0',
     help: 'connections from one remote address (error 12 past it); 0: no limit',
+  },
+  {
+    flag: 'dm-ack-timeout-ms',
+    env: 'ROOMCAST_DM_ACK_TIMEOUT_MS',
+    kind: 'int',
+    min: 1,
+    default: String(defaultDirectTuning.ackTimeoutMs),
+    help: 'direct messages: how long a FORWARD waits for RECEIVED before the sender gets ERROR 102',
   },
   {
     flag: 'log-level',

@@ -1,4 +1,6 @@
 /** `roomcast serve`: a ChatServer on a TCP port, stopped by KILL_SERVICE, SIGINT or SIGTERM. */
+import { DirectServer } from '../direct/direct-server.js';
+import { defaultDirectTuning } from '../direct/options.js';
 import { ErrorCode, protocolError } from '../protocol/errors.js';
 import { Acceptor } from '../server/acceptor.js';
 import type { AdmissionLimits } from '../server/admission.js';
@@ -45,8 +47,15 @@ export async function serve(argv: readonly string[]): Promise<void> {
     return;
   }
   const logger = createLogger(settings['log-level'] as LogLevel);
-  const server = new ChatServer({ ...optionsFromSettings(settings), logger });
-  const acceptor = new Acceptor({ tcd: server }, admissionFromSettings(settings));
+  const options = { ...optionsFromSettings(settings), logger };
+  const server = new ChatServer(options);
+  const direct = new DirectServer({
+    ...defaultDirectTuning,
+    ackTimeoutMs: intSetting(settings, 'dm-ack-timeout-ms') ?? defaultDirectTuning.ackTimeoutMs,
+    limits: options.limits,
+    logger,
+  });
+  const acceptor = new Acceptor({ tcd: server, col334: direct }, admissionFromSettings(settings));
   const port = intSetting(settings, 'port') ?? 0;
   const listener = await listenTcp(acceptor, settings.host, port, logger);
   logger.info({ host: listener.host, port: listener.port }, 'listening');

@@ -1,0 +1,71 @@
+/**
+ * Part 3's limits on COL334 connections: a slow reader is cut off (and its user released),
+ * the idle timeout spares receive connections, and the request rate is enforced.
+ */
+import { describe, test } from 'node:test';
+import { DirectWire, registerUser, startDirectServer, withBody } from '../helpers/direct-server.js';
+
+describe('limits on direct-message connections', () => {
+  test('a recipient that does not read is cut off; its senders get ERROR 102', async () => {
+    const srv = await startDirectServer({
+      limits: { sendQueueBytes: 65_536, maxMessageBytes: 60_000 },
+    });
+    try {
+      const [a, slow] = [await registerUser(srv.port, 'a'), await registerUser(srv.port, 'slow')];
+      slow.recv.socket.pause(); // reads nothing from now on
+      const big = withBody('SEND slow', 'x'.repeat(60_000));
+      a.send.send(Buffer.concat(Array.from({ length: 200 }, () => big)));
+      await slow.send.expectClosed(5000); // the user is released with its receive connection
+      await a.send.expect('ERROR 102 Unable to send\n\n', 5000);
+      a.close();
+      slow.close();
+    } finally {
+      await srv.close();
+    }
+  });
+
+  test('idle timeout: unregistered and send connections close, receive ones are exempt', async () => {
+    const srv = await startDirectServer({ limits: { idleTimeoutMs: 150 } });
+    try {
+      const idle = await DirectWire.connect(srv.port);
+      idle.send('REGISTER TOSEND');
+      const user = await registerUser(srv.port, 'quiet');
+      // Keep the send side busy past the timeout: the receive side must stay open meanwhile.
+      for (let i = 0; i < 4; i++) {
+        await new Promise((resolve) => setTimeout(resolve, 80));
+        user.send.send('REGISTER TOSEND quiet\n\n');
+        await user.send.expect('REGISTERED TOSEND quiet\n\n');
+      }
+      await idle.expectClosed(1000);
+      if (user.recv.closed) throw new Error('receive connection closed while its user was active');
+      await user.send.expectClosed(1000);
+      await user.recv.expectClosed(1000);
+    } finally {
+      await srv.close();
+    }
+  });
+
+  test('request rate: over it ERROR 102, acknowledgements never limited', async () => {
+    const srv = await startDirectServer({ limits: { rateLimitPerSecond: 1, rateBurst: 3 } });
+    try {
+      const [a, b] = [await registerUser(srv.port, 'r1'), await registerUser(srv.port, 'r2')];
+      // Registration took one token on each connection; two more SENDs pass, the third not.
+      a.send.send(
+        Buffer.concat([
+          withBody('SEND r2', '1'),
+          withBody('SEND r2', '2'),
+          withBody('SEND r2', '3'),
+        ]),
+      );
+      await b.recv.expect(
+        Buffer.concat([withBody('FORWARD r1', '1'), withBody('FORWARD r1', '2')]),
+      );
+      b.recv.send('RECEIVED r1\n\nRECEIVED r1\n\n');
+      await a.send.expect('SEND r2\n\nSEND r2\n\nERROR 102 Unable to send\n\n');
+      a.close();
+      b.close();
+    } finally {
+      await srv.close();
+    }
+  });
+});

@@ -1,0 +1,131 @@
+/**
+ * `roomcast dm` as a real process with stdin piped, as a script would run it (seed 004's
+ * client): refusals before connecting, sends with their confirmations and errors, incoming
+ * messages printed as `sender: text`, and exit once input ends and replies are in.
+ */
+import assert from 'node:assert/strict';
+import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { after, before, describe, test } from 'node:test';
+import {
+  registerUser,
+  startDirectServer,
+  withBody,
+  type DirectTestServer,
+} from '../helpers/direct-server.js';
+
+interface DmProcess {
+  readonly child: ChildProcessWithoutNullStreams;
+  readonly exited: Promise<number | null>;
+  stdout(): string;
+  stderr(): string;
+  /** Waits until stdout contains `text`. */
+  waitFor(text: string, timeoutMs?: number): Promise<void>;
+}
+
+const children: ChildProcessWithoutNullStreams[] = [];
+
+function spawnDm(args: readonly string[]): DmProcess {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'dm', ...args]);
+  children.push(child);
+  let out = '';
+  let err = '';
+  child.stdout.setEncoding('utf8').on('data', (s: string) => (out += s));
+  child.stderr.setEncoding('utf8').on('data', (s: string) => (err += s));
+  const guard = setTimeout(() => child.kill('SIGKILL'), 10_000);
+  const exited = new Promise<number | null>((resolve) =>
+    child.once('exit', (code) => {
+      clearTimeout(guard);
+      resolve(code);
+    }),
+  );
+  return {
+    child,
+    exited,
+    stdout: () => out,
+    stderr: () => err,
+    waitFor: async (text, timeoutMs = 5000) => {
+      const deadline = Date.now() + timeoutMs;
+      while (!out.includes(text)) {
+        if (Date.now() > deadline || child.exitCode !== null) {
+          throw new Error(
+            `no ${JSON.stringify(text)} in stdout ${JSON.stringify(out)}; stderr ${err}`,
+          );
+        }
+        await new Promise((resolve) => setTimeout(resolve, 20));
+      }
+    },
+  };
+}
+
+let srv: DirectTestServer;
+before(async () => {
+  srv = await startDirectServer({ tuning: { ackTimeoutMs: 300 } });
+});
+after(async () => {
+  for (const child of children) if (child.exitCode === null) child.kill('SIGKILL');
+  await srv.close();
+});
+
+describe('roomcast dm', () => {
+  test('refuses ALL and non-alphanumeric names before connecting', async () => {
+    const runs = ['ALL', 'bad-name'].map((name) => {
+      const p = spawnDm(['--port', String(srv.port), '--name', name]);
+      p.child.stdin.end();
+      return p;
+    });
+    for (const p of runs) {
+      assert.equal(await p.exited, 2, p.stderr());
+      assert.match(p.stderr(), /reserved|not a username/);
+    }
+    assert.equal(srv.direct.connectionCount, 0);
+  });
+
+  test('piped input: sends, confirmations and errors, then exits after the last reply', async () => {
+    const bob = await registerUser(srv.port, 'bob');
+    const dm = spawnDm(['--port', String(srv.port), '--name', 'alice']);
+    dm.child.stdin.end('@bob: hello bob ✓\n\n@ALL: hi all\n@nobody: anyone\nno at sign\n');
+    await bob.recv.expect(withBody('FORWARD alice', 'hello bob ✓'), 5000);
+    bob.recv.send('RECEIVED alice\n\n');
+    await bob.recv.expect(withBody('FORWARD alice', 'hi all'));
+    bob.recv.send('RECEIVED alice\n\n');
+    assert.equal(await dm.exited, 1, dm.stderr()); // one undeliverable, one malformed line
+    assert.equal(dm.stdout(), 'delivered to bob\ndelivered to ALL\n');
+    assert.match(dm.stderr(), /not delivered to nobody: ERROR 102 Unable to send/);
+    assert.match(dm.stderr(), /a message starts with @/);
+    await bob.send.expectNothing(20);
+    bob.close();
+  });
+
+  test('incoming messages print as sender: text, and a clean run exits 0', async () => {
+    const dave = await registerUser(srv.port, 'dave');
+    const carol = spawnDm(['--port', String(srv.port), '--name', 'carol']);
+    await waitRegistered('carol');
+    dave.send.send(withBody('SEND carol', 'two\nlines ünïcode'));
+    await carol.waitFor('dave: two\nlines ünïcode\n');
+    await dave.send.expect('SEND carol\n\n'); // the client acknowledged with RECEIVED
+    carol.child.stdin.end('@dave: bye\n');
+    await dave.recv.expect(withBody('FORWARD carol', 'bye'), 5000);
+    dave.recv.send('RECEIVED carol\n\n');
+    assert.equal(await carol.exited, 0, carol.stderr());
+    assert.match(carol.stdout(), /delivered to dave\n$/);
+    dave.close();
+  });
+
+  test('a name in use: the server refuses it and the client exits non-zero', async () => {
+    const erin = await registerUser(srv.port, 'erin');
+    const dm = spawnDm(['--port', String(srv.port), '--name', 'erin']);
+    dm.child.stdin.end();
+    assert.equal(await dm.exited, 1);
+    assert.match(dm.stderr(), /ERROR 100 Malformed username/);
+    erin.close();
+  });
+});
+
+/** Until the user has both connections registered (the client's second REGISTER answered). */
+async function waitRegistered(name: string): Promise<void> {
+  const deadline = Date.now() + 5000;
+  while (srv.direct.registry.get(name)?.inbox === undefined) {
+    if (Date.now() > deadline) throw new Error(`${name} never registered`);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
