@@ -19,4 +19,4 @@ else
   mapfile -t files < <(find test -name '*.test.ts' | sort)
 fi
 echo "== tests (${#files[@]} files)"
-exec node --import tsx --test --test-concurrency=2 --test-timeout=60000 "${files[@]}"
+exec node --import tsx --test --test-concurrency=2 --test-timeout=180000 "${files[@]}"

@@ -32,6 +32,9 @@ export interface SessionHandler {
 
 export type SessionState = 'open' | 'closing' | 'closed';
 
+/** How long a connection we closed may wait for the peer to close its side. */
+const LINGER_MS = 2000;
+
 export class Session {
   /** Issued at the first JOIN and kept for every room of this connection (T7). */
   joinId: number | undefined;
@@ -43,6 +46,7 @@ export class Session {
   private readonly queue: SendQueue;
   private quietTimer: NodeJS.Timeout | undefined;
   private idleTimer: NodeJS.Timeout | undefined;
+  private lingerTimer: NodeJS.Timeout | undefined;
   private readonly rate: TokenBucket | undefined;
   /** Requests refused in a row for going over the rate; past the burst, the peer is cut off. */
   private refusedInARow = 0;
@@ -70,6 +74,7 @@ export class Session {
       this.idleTimer.unref();
     }
     stream.on('data', (chunk: Buffer) => {
+      if (this.state !== 'open') return; // closing: what the peer still sends is read and dropped
       this.idleTimer?.refresh();
       this.receive(this.parser.push(chunk));
     });
@@ -116,6 +121,9 @@ export class Session {
     if (this.state === 'open') this.state = 'closing';
     this.queue.flush();
     this.stream.end();
+    // A peer that never closes its side must not hold the connection open forever.
+    this.lingerTimer = setTimeout(() => this.stream.destroy(), LINGER_MS);
+    this.lingerTimer.unref();
   }
 
   /** Closes at once, dropping anything queued. */
@@ -151,7 +159,9 @@ export class Session {
     if (this.state === 'closed') return;
     this.log.warn({ cause, reason }, 'disconnecting');
     this.handler.dropped(this, cause);
-    this.abort(reason);
+    // A flooder still gets the replies and errors it earned; a slow reader would not read them.
+    if (cause === 'flood') this.finish(reason);
+    else this.abort(reason);
   }
 
   /** Over the rate: the request gets error 11; a peer that keeps flooding is cut off. */
@@ -194,6 +204,7 @@ export class Session {
     this.ended = true;
     if (this.quietTimer !== undefined) clearTimeout(this.quietTimer);
     if (this.idleTimer !== undefined) clearTimeout(this.idleTimer);
+    if (this.lingerTimer !== undefined) clearTimeout(this.lingerTimer);
     this.state = 'closed';
     this.options.logger.info({ conn: this.id, reason: this.closeReason }, 'connection closed');
     this.handler.closed(this, this.closeReason);
