@@ -41,6 +41,9 @@ const unlimited: AdmissionLimits = { maxConnections: 0, maxConnectionsPerAddress
 
 export class Acceptor {
   private readonly counter: ConnectionCounter;
+  /** Connections whose protocol is not known yet: no server has them, so shutdown must. */
+  private readonly undecided = new Set<Duplex>();
+  private stopping = false;
 
   constructor(
     private readonly handlers: AcceptorHandlers,
@@ -54,6 +57,11 @@ export class Acceptor {
   }
 
   handle(stream: Duplex, info: ConnectionInfo): void {
+    if (this.stopping) {
+      stream.on('error', ignore);
+      stream.destroy();
+      return;
+    }
     const admission = this.counter.admit(info.remoteAddress);
     if (!admission.admitted) {
       // Refused before the protocol is known: the chat-room protocol's error, then close.
@@ -69,9 +77,12 @@ export class Acceptor {
       return;
     }
     let head: Buffer = Buffer.alloc(0);
+    this.undecided.add(stream);
     const decide = (protocol: WireProtocol): void => {
+      this.undecided.delete(stream);
       stream.off('data', onData);
       stream.off('end', onEnd);
+      stream.off('close', onClose);
       stream.off('error', ignore);
       (protocol === 'col334' ? col334 : this.handlers.tcd).handle(stream, info, head);
     };
@@ -82,12 +93,19 @@ export class Acceptor {
     };
     // A peer that ends while still ambiguous ("REG") gets the chat-room protocol's answer.
     const onEnd = (): void => decide('tcd');
+    const onClose = (): void => {
+      this.undecided.delete(stream);
+    };
     stream.on('data', onData);
     stream.once('end', onEnd);
+    stream.once('close', onClose);
     stream.on('error', ignore); // a reset before the first byte must not become an uncaught error
   }
 
   async shutdown(graceMs?: number, farewell?: ProtocolError): Promise<void> {
+    this.stopping = true;
+    for (const stream of this.undecided) stream.destroy(); // never spoke: nothing to send them
+    this.undecided.clear();
     await Promise.all([
       this.handlers.tcd.shutdown(graceMs, farewell),
       this.handlers.col334?.shutdown(graceMs, farewell),

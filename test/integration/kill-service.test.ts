@@ -46,9 +46,11 @@ test('T14 KILL_SERVICE closes every connection and the process exits 0', async (
     const bystander = await WireClient.connect(proc.port);
     bystander.send('HELO x\n');
     await bystander.nextReply();
+    const silent = await WireClient.connect(proc.port); // not a byte sent: protocol unknown
     const killer = await WireClient.connect(proc.port);
     killer.send('KILL_SERVICE\n');
     assert.equal(await proc.exited, 0);
+    await silent.expectClosed();
     await bystander.expectClosed();
     await killer.expectClosed();
     assert.equal(killer.pending, '', 'no reply to KILL_SERVICE');
