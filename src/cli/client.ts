@@ -1,0 +1,64 @@
+/** `roomcast client`: the interactive client (src/client/repl.ts) on stdin and stdout. */
+import { parseArgs } from 'node:util';
+import { RoomcastClient } from '../client/client.js';
+import { Repl } from '../client/repl.js';
+import { ConfigError } from './config.js';
+
+const help = `Usage: roomcast client --name NAME [--host HOST] [--port PORT] [--timeout MS]
+
+  --name NAME      CLIENT_NAME to use (required)
+  --host HOST      server address [default: 127.0.0.1]
+  --port PORT      server port [default: 8080]
+  --timeout MS     longest wait for a connection or a reply [default: 5000]
+
+Reads commands from stdin (type help once connected); they can be piped in:
+  printf 'join lobby\\nhello\\n' | roomcast client --name bot
+Exit status: 0, or 1 after an error to a join, a lost connection, or (input piped) any failed command.
+`;
+
+/** The --host/--port/--timeout flags the client, demo and check share. */
+export const endpointFlags = {
+  host: { type: 'string', default: '127.0.0.1' },
+  port: { type: 'string', default: '8080' },
+  timeout: { type: 'string', default: '5000' },
+  help: { type: 'boolean', short: 'h' },
+} as const;
+
+export function intFlag(name: string, raw: string, min: number, max: number): number {
+  const n = Number(raw);
+  if (!/^\d+$/.test(raw) || n < min || n > max) {
+    throw new ConfigError(`--${name} must be an integer from ${min} to ${max}, not '${raw}'`);
+  }
+  return n;
+}
+
+export async function client(argv: readonly string[]): Promise<void> {
+  const { values } = parseArgs({
+    args: [...argv],
+    options: { ...endpointFlags, name: { type: 'string' } },
+    strict: true,
+  });
+  if (values.help === true) {
+    process.stdout.write(help);
+    return;
+  }
+  if (values.name === undefined)
+    throw new ConfigError('--name is required (roomcast client --help)');
+  const c = await RoomcastClient.connect({
+    host: values.host,
+    port: intFlag('port', values.port, 1, 65_535),
+    name: values.name,
+    timeoutMs: intFlag('timeout', values.timeout, 1, 3_600_000),
+  });
+  const terminal = process.stdin.isTTY && process.stdout.isTTY;
+  const code = await new Repl({
+    client: c,
+    input: process.stdin,
+    output: process.stdout,
+    errorOutput: process.stderr,
+    terminal,
+  }).run();
+  // stdin may still be open (an error ended the session early): exit once output is written.
+  process.exitCode = code;
+  process.stdout.write('', () => process.exit(code));
+}

@@ -1,0 +1,167 @@
+/**
+ * `roomcast check` against roomcast itself: every check passes, KILL_SERVICE included, both
+ * in-process and against a real `roomcast serve`; and the command line's output and exit status.
+ */
+import assert from 'node:assert/strict';
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { after, before, describe, test } from 'node:test';
+import { promisify } from 'node:util';
+import { formatResult, runChecks, selectChecks } from '../../src/check/runner.js';
+import { startNaiveServer } from '../fixtures/naive-server.js';
+import { startServer, type TestServer } from '../helpers/server.js';
+
+const run = promisify(execFile);
+const checkCli = (port: number): string[] => [
+  '--import',
+  'tsx',
+  'src/cli/main.ts',
+  'check',
+  '--host',
+  '127.0.0.1',
+  '--port',
+  String(port),
+];
+/** A failed run's stdout and exit status (execFile rejects on a non-zero exit). */
+const failed = (err: { code: number; stdout: string }): { code: number; stdout: string } => err;
+
+let srv: TestServer;
+before(async () => {
+  srv = await startServer();
+  srv.server.on('kill', () => void srv.close()); // as `roomcast serve` does (T14)
+});
+after(() => srv.close());
+
+test('every check passes against roomcast, KILL_SERVICE last', async () => {
+  const lines: string[] = [];
+  const settings = {
+    host: '127.0.0.1',
+    port: srv.port,
+    timeoutMs: 1000,
+    quietMs: 80,
+    suffix: 'inproc',
+  };
+  const results = await runChecks(settings, {
+    only: [],
+    skipKill: false,
+    onResult: (r) => lines.push(formatResult(r)),
+  });
+  assert.deepEqual(
+    lines.filter((l) => !l.startsWith('PASS')),
+    [],
+  );
+  assert.equal(results.length, selectChecks([], false).length);
+  assert.equal(lines[0], 'PASS course test-service scenario');
+  assert.equal(lines.at(-1), 'PASS T14 KILL_SERVICE stops the server');
+  for (let n = 1; n <= 14; n++)
+    assert.ok(
+      lines.some((l) => l.startsWith(`PASS T${n} `)),
+      `a check for T${n}`,
+    );
+});
+
+test('--only picks groups and rule ids; --skip-kill leaves T14 out', () => {
+  const ids = (only: string[], skipKill = false): string[] =>
+    selectChecks(only, skipKill).map((c) => c.id);
+  assert.deepEqual(ids(['course']), ['course']);
+  assert.deepEqual([...new Set(ids(['framing']))], ['T11']);
+  assert.deepEqual(ids(['t3']), ['T3', 'T3']);
+  assert.ok(!ids([], true).includes('T14'));
+  assert.equal(ids([]).at(-1), 'T14');
+});
+
+/** `roomcast serve` as a real process on a free port; resolves once it logs where it listens. */
+async function spawnServe(): Promise<{
+  port: number;
+  child: ChildProcess;
+  exit: Promise<number | null>;
+}> {
+  const args = [
+    '--import',
+    'tsx',
+    'src/cli/main.ts',
+    'serve',
+    '--port',
+    '0',
+    '--host',
+    '127.0.0.1',
+  ];
+  const child = spawn('node', args, { stdio: ['ignore', 'ignore', 'pipe'] });
+  const exit = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  const port = await new Promise<number>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error('serve did not start')), 10_000);
+    let log = '';
+    child.stderr?.on('data', (d: Buffer) => {
+      log += d.toString();
+      const m = /"port":(\d+)[^\n]*"msg":"listening"/.exec(log);
+      if (m === null) return;
+      clearTimeout(timer);
+      resolve(Number(m[1]));
+    });
+  });
+  return { port, child, exit };
+}
+
+describe('command line against `roomcast serve` (a real process)', () => {
+  let serve: Awaited<ReturnType<typeof spawnServe>>;
+  before(async () => {
+    serve = await spawnServe();
+  });
+  after(() => serve.child.kill());
+
+  test('one PASS line per check, then the totals', async () => {
+    const args = [...checkCli(serve.port), '--skip-kill', '--quiet', '80', '--timeout', '1000'];
+    const { stdout } = await run('node', args, { timeout: 30_000 });
+    const lines = stdout.trimEnd().split('\n');
+    assert.deepEqual(
+      lines.filter((l) => !l.startsWith('PASS ')),
+      [`${lines.length - 1} passed, 0 failed`],
+    );
+  });
+
+  test('KILL_SERVICE (last) closes every connection, and the process exits 0', async () => {
+    const args = [...checkCli(serve.port), '--only', 'T14', '--timeout', '500'];
+    const { stdout } = await run('node', args, { timeout: 30_000 }).catch(failed);
+    assert.equal(stdout, 'PASS T14 KILL_SERVICE stops the server\n1 passed, 0 failed\n');
+    const exited = await Promise.race([
+      serve.exit,
+      new Promise((r) => setTimeout(() => r('running'), 5000)),
+    ]);
+    assert.equal(exited, 0);
+  });
+});
+
+test('command line: a FAIL line says expected and got; exit 1; --json; unreachable server', async () => {
+  const broken = await startNaiveServer({ noEcho: true });
+  try {
+    const bad = await run('node', [...checkCli(broken.port), '--only', 'T1', '--timeout', '300'], {
+      timeout: 20_000,
+    }).then(() => assert.fail('expected exit 1'), failed);
+    assert.equal(bad.code, 1);
+    assert.equal(
+      bad.stdout,
+      'FAIL T1 echo to the sender: alice: expected CHAT 0 from alice: "echo check", got nothing within 300 ms\n' +
+        '0 passed, 1 failed\n',
+    );
+
+    const json = await run('node', [...checkCli(broken.port), '--only', 'T4', '--json'], {
+      timeout: 20_000,
+    });
+    const doc = JSON.parse(json.stdout) as {
+      passed: number;
+      failed: number;
+      results: { id: string }[];
+    };
+    assert.deepEqual([doc.passed, doc.failed, doc.results[0]?.id], [1, 0, 'T4']);
+
+    const down = await run('node', [...checkCli(1), '--timeout', '500'], { timeout: 20_000 }).then(
+      () => assert.fail('expected exit 1'),
+      failed,
+    );
+    assert.match(
+      down.stdout,
+      /^FAIL connect 127\.0\.0\.1:1: cannot connect .*\n0 passed, 1 failed\n$/,
+    );
+  } finally {
+    await broken.close();
+  }
+});
