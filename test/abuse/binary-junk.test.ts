@@ -13,7 +13,8 @@ import { test } from 'node:test';
 import { errorDescriptions } from '../../src/protocol/errors.js';
 import type { TcdReply } from '../../src/protocol/tcd-reply.js';
 import { EventClient } from '../helpers/event-log.js';
-import { DirectWire, registerUser, startDirectServer, withBody } from '../helpers/direct-server.js';
+import { registerUser, startDirectServer, withBody } from '../helpers/direct-server.js';
+import { WireClient } from '../helpers/wire-client.js';
 import { startChatters } from './chatters.js';
 
 const JUNK_BYTES = 1_000_000;
@@ -38,7 +39,7 @@ test(
     const chatters = await startChatters(srv.port);
     const [ann, ben] = [await registerUser(srv.port, 'ann'), await registerUser(srv.port, 'ben')];
     const junkers: EventClient[] = [];
-    const dmJunkers: DirectWire[] = [];
+    const dmJunkers: WireClient[] = [];
     try {
       await chatters.flowing();
       const replies: TcdReply[][] = [];
@@ -50,7 +51,7 @@ test(
         replies.push(got);
       }
       for (let i = 0; i < DM_JUNKERS; i++) {
-        const d = await DirectWire.connect(srv.port);
+        const d = await WireClient.connect(srv.port);
         d.send(`REGISTER TOSEND junk${i}\n\n`);
         await d.expect(`REGISTERED TOSEND junk${i}\n\n`);
         dmJunkers.push(d);

@@ -1,52 +1,104 @@
-/** Runs `roomcast serve` as a real process on a free port, for tests of process behaviour. */
+/**
+ * `roomcast serve` as a real child process on a free port, for tests of process behaviour and
+ * the soak: its memory is its own (read from /proc/<pid>/status), and its log is scanned as
+ * it streams (only a tail is kept). It is killed after `lifetimeMs` whatever happens.
+ */
 import { spawn, type ChildProcessByStdio } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import type { Readable } from 'node:stream';
 
 export interface ServerProcess {
   readonly port: number;
+  readonly pid: number;
   readonly child: ChildProcessByStdio<null, null, Readable>;
-  /** Resolves with the exit code once the process ends. */
   readonly exited: Promise<number | null>;
-  /** Everything the process logged so far. */
-  log(): string;
+  /** Log lines seen so far whose JSON has `"cause":"<cause>"` (server-initiated drops). */
+  drops(cause: string): number;
+  /** The last few KB of the log, for failure messages. */
+  logTail(): string;
+  /** Current and peak resident memory in bytes (VmRSS, VmHWM). */
+  memory(): { rss: number; peak: number };
+  /** SIGTERM, then SIGKILL if it has not exited within `graceMs`. */
+  stop(graceMs?: number): Promise<number | null>;
+  /** SIGKILL, for cleanup. */
   kill(): void;
 }
 
-export async function spawnServer(extraArgs: readonly string[] = []): Promise<ServerProcess> {
+const TAIL_BYTES = 16_384;
+
+export async function spawnServer(
+  args: readonly string[] = [],
+  lifetimeMs = 30_000,
+): Promise<ServerProcess> {
   const child = spawn(
     process.execPath,
-    [
-      '--import',
-      'tsx',
-      'src/cli/main.ts',
-      'serve',
-      '--host',
-      '127.0.0.1',
-      '--port',
-      '0',
-      ...extraArgs,
-    ],
+    ['--import', 'tsx', 'src/cli/main.ts', 'serve', '--host', '127.0.0.1', '--port', '0', ...args],
     { stdio: ['ignore', 'ignore', 'pipe'] },
   );
-  const guard = setTimeout(() => child.kill('SIGKILL'), 30_000);
+  const guard = setTimeout(() => child.kill('SIGKILL'), lifetimeMs);
   const exited = new Promise<number | null>((resolve) =>
     child.once('exit', (code) => {
       clearTimeout(guard);
       resolve(code);
     }),
   );
-  let log = '';
+  let tail = '';
+  let partial = '';
+  const causes = new Map<string, number>();
+  let onLine: (line: string) => void = () => {};
   child.stderr.setEncoding('utf8');
   child.stderr.on('data', (chunk: string) => {
-    log += chunk;
+    tail = (tail + chunk).slice(-TAIL_BYTES);
+    const lines = (partial + chunk).split('\n');
+    partial = lines.pop() ?? '';
+    for (const line of lines) {
+      const cause = /"cause":"([a-z-]+)"/.exec(line)?.[1];
+      if (cause !== undefined) causes.set(cause, (causes.get(cause) ?? 0) + 1);
+      onLine(line);
+    }
   });
+  let startTimer: NodeJS.Timeout | undefined;
   const port = await new Promise<number>((resolve, reject) => {
-    const look = (): void => {
-      const m = /"port":(\d+),"msg":"listening"/.exec(log);
+    onLine = (line) => {
+      const m = /"port":(\d+),"msg":"listening"/.exec(line);
       if (m) resolve(Number(m[1]));
     };
-    child.stderr.on('data', look);
-    void exited.then(() => reject(new Error(`server exited early: ${log}`)));
-  });
-  return { port, child, exited, log: () => log, kill: () => child.kill('SIGKILL') };
+    void exited.then(() => reject(new Error(`server exited early: ${tail}`)));
+    startTimer = setTimeout(() => reject(new Error(`server did not start: ${tail}`)), 20_000);
+  })
+    .catch((err: unknown) => {
+      child.kill('SIGKILL');
+      throw err;
+    })
+    .finally(() => clearTimeout(startTimer));
+  onLine = () => {};
+  const pid = child.pid;
+  if (pid === undefined) throw new Error('no pid');
+  return {
+    port,
+    pid,
+    child,
+    exited,
+    kill: () => child.kill('SIGKILL'),
+    drops: (cause) => causes.get(cause) ?? 0,
+    logTail: () => tail,
+    memory: () => readMemory(pid),
+    stop: async (graceMs = 5000) => {
+      if (child.exitCode !== null || child.signalCode !== null) return exited;
+      child.kill('SIGTERM');
+      const timer = setTimeout(() => child.kill('SIGKILL'), graceMs);
+      try {
+        return await exited;
+      } finally {
+        clearTimeout(timer);
+      }
+    },
+  };
+}
+
+function readMemory(pid: number): { rss: number; peak: number } {
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  const kb = (key: string): number =>
+    Number(new RegExp(`^${key}:\\s+(\\d+) kB`, 'm').exec(status)?.[1] ?? NaN);
+  return { rss: kb('VmRSS') * 1024, peak: kb('VmHWM') * 1024 };
 }

@@ -1,12 +1,13 @@
 /**
- * A raw test client: sends bytes as given and waits on what comes back, with a timeout on
- * every wait. Assertions compare the exact bytes a client receives.
+ * A raw test client for either protocol: sends bytes as given and waits on the exact bytes
+ * that come back, with a timeout on every wait. Kept as bytes, so a UTF-8 character split
+ * across reads is compared whole; chat-room replies are also parsed into frames.
  */
 import net from 'node:net';
 import { TcdReplyParser, type TcdReply } from '../../src/protocol/tcd-reply.js';
 
 export class WireClient {
-  private text = '';
+  private received = Buffer.alloc(0);
   private readonly parser = new TcdReplyParser();
   private readonly replies: TcdReply[] = [];
   private waiter: (() => void) | undefined;
@@ -14,7 +15,7 @@ export class WireClient {
 
   private constructor(readonly socket: net.Socket) {
     socket.on('data', (chunk: Buffer) => {
-      this.text += chunk.toString('utf8');
+      this.received = Buffer.concat([this.received, chunk]);
       this.replies.push(...this.parser.push(chunk));
       this.waiter?.();
     });
@@ -38,8 +39,8 @@ export class WireClient {
     this.socket.write(data);
   }
 
-  /** Sends one byte per write, each in its own TCP segment. */
-  async sendByteByByte(data: string): Promise<void> {
+  /** Sends one byte per write, each in its own turn of the event loop (and so its own segment). */
+  async sendByteByByte(data: string | Buffer): Promise<void> {
     for (const byte of Buffer.from(data)) {
       this.socket.write(Buffer.from([byte]));
       await new Promise((resolve) => setImmediate(resolve));
@@ -47,39 +48,35 @@ export class WireClient {
   }
 
   /** Waits for exactly `expected` as the next bytes received, and consumes them. */
-  async expect(expected: string, timeoutMs = 2000): Promise<void> {
-    const want = Buffer.byteLength(expected);
+  async expect(expected: string | Buffer, timeoutMs = 2000): Promise<void> {
+    const want = Buffer.from(expected);
     await this.until(
-      () => Buffer.byteLength(this.text) >= want,
+      () => this.received.length >= want.length,
       timeoutMs,
-      () => `expected ${JSON.stringify(expected)}, got ${JSON.stringify(this.text)}`,
+      () => `expected ${show(want)}, got ${show(this.received)}`,
     );
-    const got = Buffer.from(this.text).subarray(0, want).toString('utf8');
-    if (got !== expected) {
-      throw new Error(
-        `expected ${JSON.stringify(expected)}\n     got ${JSON.stringify(this.text)}`,
-      );
+    if (!this.received.subarray(0, want.length).equals(want)) {
+      throw new Error(`expected ${show(want)}\n     got ${show(this.received)}`);
     }
-    this.text = Buffer.from(this.text).subarray(want).toString('utf8');
-    this.consumeReplies(expected);
+    this.consume(want.length);
   }
 
-  /** Waits for the next whole reply frame and consumes it. */
+  /** Waits for the next whole chat-room reply and consumes it. */
   async nextReply(timeoutMs = 2000): Promise<TcdReply> {
     await this.until(
       () => this.replies.length > 0,
       timeoutMs,
-      () => `no reply; buffered ${JSON.stringify(this.text)}`,
+      () => `no reply; buffered ${show(this.received)}`,
     );
-    const reply = this.replies.shift() as TcdReply;
-    this.text = this.text.slice(reply.raw.length);
+    const reply = this.replies[0] as TcdReply;
+    this.consume(Buffer.byteLength(reply.raw));
     return reply;
   }
 
   /** Waits `ms` and fails if anything arrived. */
   async expectNothing(ms = 150): Promise<void> {
     await new Promise((resolve) => setTimeout(resolve, ms));
-    if (this.text !== '') throw new Error(`expected nothing, got ${JSON.stringify(this.text)}`);
+    if (this.received.length > 0) throw new Error(`expected nothing, got ${show(this.received)}`);
   }
 
   /** Waits for the server to close the connection. */
@@ -87,25 +84,27 @@ export class WireClient {
     await this.until(
       () => this.closed,
       timeoutMs,
-      () => `connection still open; buffered ${JSON.stringify(this.text)}`,
+      () => `connection still open; buffered ${show(this.received)}`,
     );
   }
 
   /** Everything received and not yet consumed. */
   get pending(): string {
-    return this.text;
+    return this.received.toString('utf8');
   }
 
   close(): void {
     this.socket.destroy();
   }
 
-  private consumeReplies(consumed: string): void {
-    let left = consumed.length;
+  /** Drops `bytes` received bytes, and the parsed replies they held. */
+  private consume(bytes: number): void {
+    this.received = this.received.subarray(bytes);
+    let left = bytes;
     while (left > 0 && this.replies.length > 0) {
-      const first = this.replies[0] as TcdReply;
-      if (first.raw.length > left) break;
-      left -= first.raw.length;
+      const size = Buffer.byteLength((this.replies[0] as TcdReply).raw);
+      if (size > left) break;
+      left -= size;
       this.replies.shift();
     }
   }
@@ -113,7 +112,7 @@ export class WireClient {
   private async until(done: () => boolean, timeoutMs: number, why: () => string): Promise<void> {
     const deadline = Date.now() + timeoutMs;
     while (!done()) {
-      if (this.closed && !done()) throw new Error(`connection closed: ${why()}`);
+      if (this.closed) throw new Error(`connection closed: ${why()}`);
       const left = deadline - Date.now();
       if (left <= 0) throw new Error(`timed out: ${why()}`);
       await new Promise<void>((resolve) => {
@@ -126,4 +125,9 @@ export class WireClient {
       this.waiter = undefined;
     }
   }
+}
+
+function show(bytes: Buffer): string {
+  const text = bytes.toString('utf8');
+  return JSON.stringify(text.length > 2000 ? `${text.slice(0, 2000)}...` : text);
 }

@@ -3,11 +3,12 @@
  * in-process and against a real `roomcast serve`; and the command line's output and exit status.
  */
 import assert from 'node:assert/strict';
-import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { after, before, describe, test } from 'node:test';
 import { promisify } from 'node:util';
 import { formatResult, runChecks, selectChecks } from '../../src/check/runner.js';
 import { startNaiveServer } from '../fixtures/naive-server.js';
+import { spawnServer, type ServerProcess } from '../helpers/process.js';
 import { startServer, type TestServer } from '../helpers/server.js';
 
 const run = promisify(execFile);
@@ -69,44 +70,12 @@ test('--only picks groups and rule ids; --skip-kill leaves T14 out', () => {
   assert.equal(ids([]).at(-1), 'T14');
 });
 
-/** `roomcast serve` as a real process on a free port; resolves once it logs where it listens. */
-async function spawnServe(): Promise<{
-  port: number;
-  child: ChildProcess;
-  exit: Promise<number | null>;
-}> {
-  const args = [
-    '--import',
-    'tsx',
-    'src/cli/main.ts',
-    'serve',
-    '--port',
-    '0',
-    '--host',
-    '127.0.0.1',
-  ];
-  const child = spawn('node', args, { stdio: ['ignore', 'ignore', 'pipe'] });
-  const exit = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
-  const port = await new Promise<number>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error('serve did not start')), 10_000);
-    let log = '';
-    child.stderr?.on('data', (d: Buffer) => {
-      log += d.toString();
-      const m = /"port":(\d+)[^\n]*"msg":"listening"/.exec(log);
-      if (m === null) return;
-      clearTimeout(timer);
-      resolve(Number(m[1]));
-    });
-  });
-  return { port, child, exit };
-}
-
 describe('command line against `roomcast serve` (a real process)', () => {
-  let serve: Awaited<ReturnType<typeof spawnServe>>;
+  let serve: ServerProcess;
   before(async () => {
-    serve = await spawnServe();
+    serve = await spawnServer();
   });
-  after(() => serve.child.kill());
+  after(() => serve.kill());
 
   test('one PASS line per check, then the totals', async () => {
     const args = [...checkCli(serve.port), '--skip-kill', '--quiet', '80', '--timeout', '1000'];
@@ -123,7 +92,7 @@ describe('command line against `roomcast serve` (a real process)', () => {
     const { stdout } = await run('node', args, { timeout: 30_000 }).catch(failed);
     assert.equal(stdout, 'PASS T14 KILL_SERVICE stops the server\n1 passed, 0 failed\n');
     const exited = await Promise.race([
-      serve.exit,
+      serve.exited,
       new Promise((r) => setTimeout(() => r('running'), 5000)),
     ]);
     assert.equal(exited, 0);

@@ -3,7 +3,8 @@
  * the idle timeout spares receive connections, and the request rate is enforced.
  */
 import { describe, test } from 'node:test';
-import { DirectWire, registerUser, startDirectServer, withBody } from '../helpers/direct-server.js';
+import { registerUser, startDirectServer, withBody } from '../helpers/direct-server.js';
+import { WireClient } from '../helpers/wire-client.js';
 
 describe('limits on direct-message connections', () => {
   test('a recipient that does not read is cut off; its senders get ERROR 102', async () => {
@@ -27,7 +28,7 @@ describe('limits on direct-message connections', () => {
   test('idle timeout: unregistered and send connections close, receive ones are exempt', async () => {
     const srv = await startDirectServer({ limits: { idleTimeoutMs: 150 } });
     try {
-      const idle = await DirectWire.connect(srv.port);
+      const idle = await WireClient.connect(srv.port);
       idle.send('REGISTER TOSEND');
       const user = await registerUser(srv.port, 'quiet');
       // Keep the send side busy past the timeout: the receive side must stay open meanwhile.

@@ -4,11 +4,11 @@
  */
 import { after, before, describe, test } from 'node:test';
 import {
-  DirectWire,
   registerUser,
   startDirectServer,
   type DirectTestServer,
 } from '../helpers/direct-server.js';
+import { WireClient } from '../helpers/wire-client.js';
 
 let srv: DirectTestServer;
 before(async () => {
@@ -23,7 +23,7 @@ describe('registration', () => {
   });
 
   test('malformed names get ERROR 100 and the connection stays usable', async () => {
-    const c = await DirectWire.connect(srv.port);
+    const c = await WireClient.connect(srv.port);
     for (const bad of ['ali ce', 'ALL', 'a_b', '', 'é']) {
       c.send(`REGISTER TOSEND ${bad}\n\n`);
       await c.expect('ERROR 100 Malformed username\n\n');
@@ -34,7 +34,7 @@ describe('registration', () => {
   });
 
   test('any other request before registering: ERROR 101', async () => {
-    const c = await DirectWire.connect(srv.port);
+    const c = await WireClient.connect(srv.port);
     c.send('REGISTER TOSHOUT bob\n\n'); // routed here by its first word, but not a registration
     await c.expect('ERROR 101 No user registered\n\n');
     c.send('SEND bob\nContent-length: 2\n\nhi');
@@ -49,7 +49,7 @@ describe('registration', () => {
   test('C5: a name in use is refused unless it completes the pair', async () => {
     const bob = await registerUser(srv.port, 'bob');
     for (const role of ['TOSEND', 'TORECV']) {
-      const other = await DirectWire.connect(srv.port);
+      const other = await WireClient.connect(srv.port);
       other.send(`REGISTER ${role} bob\n\n`);
       await other.expect('ERROR 100 Malformed username\n\n');
       other.close();
@@ -74,7 +74,7 @@ describe('registration', () => {
   });
 
   test('CRLF and a registration split byte by byte', async () => {
-    const c = await DirectWire.connect(srv.port);
+    const c = await WireClient.connect(srv.port);
     await c.sendByteByByte('REGISTER TOSEND dave\r\n\r\n');
     await c.expect('REGISTERED TOSEND dave\n\n');
     c.close();

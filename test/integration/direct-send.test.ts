@@ -5,12 +5,12 @@
  */
 import { after, before, describe, test } from 'node:test';
 import {
-  DirectWire,
   registerUser,
   startDirectServer,
   withBody,
   type DirectTestServer,
 } from '../helpers/direct-server.js';
+import { WireClient } from '../helpers/wire-client.js';
 
 const ackTimeoutMs = 150;
 let srv: DirectTestServer;
@@ -51,7 +51,7 @@ describe('direct messages', () => {
     const a = await registerUser(srv.port, 'eve');
     a.send.send(withBody('SEND nobody', 'hi'));
     await a.send.expect('ERROR 102 Unable to send\n\n');
-    const half = await DirectWire.connect(srv.port);
+    const half = await WireClient.connect(srv.port);
     half.send('REGISTER TOSEND half\n\n');
     await half.expect('REGISTERED TOSEND half\n\n');
     a.send.send(withBody('SEND half', 'hi'));
@@ -92,7 +92,7 @@ describe('direct messages', () => {
   });
 
   test('a header over the limit: ERROR 103 and close', async () => {
-    const c = await DirectWire.connect(srv.port);
+    const c = await WireClient.connect(srv.port);
     c.send(`REGISTER TOSEND ${'x'.repeat(70_000)}`);
     await c.expect('ERROR 103 Header incomplete\n\n');
     await c.expectClosed();

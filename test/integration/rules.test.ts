@@ -146,27 +146,22 @@ describe('PROTOCOL.md Part 1 rules', () => {
     await b.expect(frame.leftNotice(j2.roomRef, 'alice'));
   });
 
-  test('T6 a connection that just closes leaves its rooms with notices', async () => {
-    const [a, b] = await clients(2);
-    if (!a || !b) throw new Error('clients');
-    const room = freshRoom();
-    const ja = await joinRoom(a, room, 'alice');
-    await joinRoom(b, room, 'bob');
-    await a.expect(frame.joinedNotice(ja.roomRef, 'bob'));
-    a.socket.end();
-    await b.expect(frame.leftNotice(ja.roomRef, 'alice'));
-  });
-
-  test('T6 a connection reset (RST) leaves its rooms with notices', async () => {
-    const [a, b] = await clients(2);
-    if (!a || !b) throw new Error('clients');
-    const room = freshRoom();
-    const ja = await joinRoom(a, room, 'alice');
-    await joinRoom(b, room, 'bob');
-    await a.expect(frame.joinedNotice(ja.roomRef, 'bob'));
-    a.socket.resetAndDestroy();
-    await b.expect(frame.leftNotice(ja.roomRef, 'alice'));
-  });
+  const drops = [
+    ['just closes (FIN)', (c: WireClient) => c.socket.end()],
+    ['is reset (RST)', (c: WireClient) => c.socket.resetAndDestroy()],
+  ] as const;
+  for (const [how, drop] of drops) {
+    test(`T6 a connection that ${how} leaves its rooms with notices`, async () => {
+      const [a, b] = await clients(2);
+      if (!a || !b) throw new Error('clients');
+      const room = freshRoom();
+      const ja = await joinRoom(a, room, 'alice');
+      await joinRoom(b, room, 'bob');
+      await a.expect(frame.joinedNotice(ja.roomRef, 'bob'));
+      drop(a);
+      await b.expect(frame.leftNotice(ja.roomRef, 'alice'));
+    });
+  }
 
   test('T7 identifiers: ROOM_REF stable per name, JOIN_ID per connection and never reused', async () => {
     const [a, b] = await clients(2);

@@ -18,7 +18,7 @@ import type { TcdReply } from '../../src/protocol/tcd-reply.js';
 import { request } from '../../src/protocol/tcd-request-text.js';
 import { EventClient } from '../helpers/event-log.js';
 import { SoakLog, type ConnLog } from '../helpers/soak-checker.js';
-import { spawnSoakServer } from '../helpers/soak-server.js';
+import { spawnServer } from '../helpers/process.js';
 
 const SOAK_SECONDS = Number(process.env.SOAK_SECONDS ?? 60);
 const CLIENTS = Number(process.env.SOAK_CLIENTS ?? 300);
@@ -166,7 +166,7 @@ test(
   `soak: ${CLIENTS} clients, ${ROOMS} rooms, ${SOAK_SECONDS} s of churn, resets and a slow reader`,
   { timeout: SOAK_SECONDS * 1000 + 120_000 },
   async () => {
-    const server = await spawnSoakServer(
+    const server = await spawnServer(
       ['--rate-limit', '0', '--send-queue-bytes', String(SEND_QUEUE_BYTES)],
       SOAK_SECONDS * 1000 + 115_000,
     );
