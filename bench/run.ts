@@ -234,6 +234,13 @@ async function runOnce(
       log,
     };
     if (!alive) process.stderr.write(`${spec.name} died during the run\n`);
+    // The generator is one thread: near a full core of CPU over the run, it set the pace.
+    const loadgenBusy = r.loadgen_cpu_s / (r.elapsed_s + r.connect_join_s);
+    if (loadgenBusy > 0.9) {
+      process.stderr.write(
+        `note: ${name} ${spec.name} #${run}: the load generator was busy ${(loadgenBusy * 100).toFixed(0)}% of the run; it may be the limit, not the server\n`,
+      );
+    }
     keep = !row.ok;
     return row;
   } finally {
