@@ -1,33 +1,37 @@
 // The runner's result rows and the summary table (medians per scenario and server, and the
 // ratio roomcast / ngIRCd).
+import type { LoadgenResult } from './loadgen.ts';
 import type { ScenarioName } from './scenarios.ts';
 
 export type ServerName = 'roomcast' | 'ngircd';
 
-export interface Row {
+/** One run: the load generator's report, plus what the runner read of the server. */
+export interface Row extends Pick<
+  LoadgenResult,
+  | 'deliveries'
+  | 'expected'
+  | 'deliveries_per_s'
+  | 'p50_ms'
+  | 'p99_ms'
+  | 'max_ms'
+  | 'lost'
+  | 'duplicated'
+  | 'reordered'
+  | 'errors'
+  | 'disconnects'
+  | 'loadgen_cpu_s'
+  | 'connect_join_s'
+> {
   scenario: ScenarioName;
   server: ServerName;
   run: number;
   ok: boolean;
-  deliveries: number;
-  expected: number;
-  deliveries_per_s: number;
-  p50_ms: number;
-  p99_ms: number;
-  max_ms: number;
-  lost: number;
-  duplicated: number;
-  reordered: number;
-  errors: number;
-  disconnects: number;
   server_cpu_s: number; // traffic phase only (after the joins settled)
   server_cpu_total_s: number;
   cpu_us_per_delivery: number;
-  loadgen_cpu_s: number;
   rss_start_mb: number;
   peak_rss_mb: number;
   rss_per_conn_kb: number;
-  connect_join_s: number;
   log: string;
 }
 

@@ -4,7 +4,7 @@ import { after, afterEach, before, describe, test } from 'node:test';
 import { request } from '../../src/protocol/tcd-request-text.js';
 import { frame } from '../helpers/frames.js';
 import { startServer, type TestServer } from '../helpers/server.js';
-import { connectAll, joinRoom } from '../helpers/session.js';
+import { connectAll, joinRoom, type Joined } from '../helpers/session.js';
 import type { WireClient } from '../helpers/wire-client.js';
 
 let srv: TestServer;
@@ -26,6 +26,17 @@ async function clients(n: number): Promise<WireClient[]> {
 
 let roomSeq = 0;
 const freshRoom = (): string => `room-${++roomSeq}`;
+
+/** Two clients, alice and bob, in a fresh room, with the join notices read. */
+async function aliceAndBob(): Promise<{ a: WireClient; b: WireClient; ja: Joined; jb: Joined }> {
+  const [a, b] = await clients(2);
+  if (!a || !b) throw new Error('clients');
+  const room = freshRoom();
+  const ja = await joinRoom(a, room, 'alice');
+  const jb = await joinRoom(b, room, 'bob');
+  await a.expect(frame.joinedNotice(ja.roomRef, 'bob'));
+  return { a, b, ja, jb };
+}
 
 describe('PROTOCOL.md Part 1 rules', () => {
   test('T1 echo: a CHAT reaches every member, the sender included', async () => {
@@ -63,12 +74,7 @@ describe('PROTOCOL.md Part 1 rules', () => {
   });
 
   test('T3 leave order: LEFT first, the notice includes the leaver, then nothing more', async () => {
-    const [a, b] = await clients(2);
-    if (!a || !b) throw new Error('clients');
-    const room = freshRoom();
-    const ja = await joinRoom(a, room, 'alice');
-    const jb = await joinRoom(b, room, 'bob');
-    await a.expect(frame.joinedNotice(ja.roomRef, 'bob'));
+    const { a, b, ja, jb } = await aliceAndBob();
     b.send(request.leave(jb.roomRef, jb.joinId, 'bob'));
     await b.expect(frame.left(jb.roomRef, jb.joinId) + frame.leftNotice(jb.roomRef, 'bob'));
     await a.expect(frame.leftNotice(ja.roomRef, 'bob'));
@@ -78,12 +84,7 @@ describe('PROTOCOL.md Part 1 rules', () => {
   });
 
   test('T3 chats pipelined around a LEAVE: none of the room reaches the leaver after LEFT', async () => {
-    const [a, b] = await clients(2);
-    if (!a || !b) throw new Error('clients');
-    const room = freshRoom();
-    const ja = await joinRoom(a, room, 'alice');
-    const jb = await joinRoom(b, room, 'bob');
-    await a.expect(frame.joinedNotice(ja.roomRef, 'bob'));
+    const { a, b, ja, jb } = await aliceAndBob();
     b.send(
       request.chat(jb.roomRef, jb.joinId, 'bob', 'one') +
         request.leave(jb.roomRef, jb.joinId, 'bob') +
@@ -99,12 +100,7 @@ describe('PROTOCOL.md Part 1 rules', () => {
   });
 
   test('T4 repeated LEAVE: the same LEFT_CHATROOM, no notice, connection open', async () => {
-    const [a, b] = await clients(2);
-    if (!a || !b) throw new Error('clients');
-    const room = freshRoom();
-    const ja = await joinRoom(a, room, 'alice');
-    await joinRoom(b, room, 'bob');
-    await a.expect(frame.joinedNotice(ja.roomRef, 'bob'));
+    const { a, b, ja } = await aliceAndBob();
     a.send(request.leave(ja.roomRef, ja.joinId, 'alice'));
     await a.expect(frame.left(ja.roomRef, ja.joinId) + frame.leftNotice(ja.roomRef, 'alice'));
     await b.expect(frame.leftNotice(ja.roomRef, 'alice'));
@@ -152,12 +148,7 @@ describe('PROTOCOL.md Part 1 rules', () => {
   ] as const;
   for (const [how, drop] of drops) {
     test(`T6 a connection that ${how} leaves its rooms with notices`, async () => {
-      const [a, b] = await clients(2);
-      if (!a || !b) throw new Error('clients');
-      const room = freshRoom();
-      const ja = await joinRoom(a, room, 'alice');
-      await joinRoom(b, room, 'bob');
-      await a.expect(frame.joinedNotice(ja.roomRef, 'bob'));
+      const { a, b, ja } = await aliceAndBob();
       drop(a);
       await b.expect(frame.leftNotice(ja.roomRef, 'alice'));
     });
@@ -182,12 +173,7 @@ describe('PROTOCOL.md Part 1 rules', () => {
   });
 
   test("T8 ownership: CHAT and LEAVE with another connection's JOIN_ID are refused", async () => {
-    const [a, b] = await clients(2);
-    if (!a || !b) throw new Error('clients');
-    const room = freshRoom();
-    const ja = await joinRoom(a, room, 'alice');
-    const jb = await joinRoom(b, room, 'bob');
-    await a.expect(frame.joinedNotice(ja.roomRef, 'bob'));
+    const { a, b, ja, jb } = await aliceAndBob();
     b.send(request.chat(ja.roomRef, ja.joinId, 'alice', 'impostor'));
     await b.expect(frame.error(4, `JOIN_ID belongs to another connection: JOIN_ID ${ja.joinId}`));
     b.send(request.leave(ja.roomRef, ja.joinId, 'alice'));
