@@ -103,6 +103,14 @@ export const serveOptions = [
     help: 'rooms one connection may be in (error 8)',
   },
   {
+    flag: 'max-rooms',
+    env: 'ROOMCAST_MAX_ROOMS',
+    kind: 'int',
+    min: 1,
+    default: String(defaultLimits.maxRooms),
+    help: 'rooms the server may hold; rooms live as long as the service (error 15)',
+  },
+  {
     flag: 'send-queue-bytes',
     env: 'ROOMCAST_SEND_QUEUE_BYTES',
     kind: 'int',

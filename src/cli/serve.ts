@@ -25,6 +25,7 @@ export function optionsFromSettings(s: RawSettings): Omit<ServerOptions, 'logger
       maxMessageBytes: int('max-message-bytes'),
       maxNameBytes: int('max-name-bytes'),
       maxRoomsPerConnection: int('max-rooms-per-connection'),
+      maxRooms: int('max-rooms'),
       sendQueueBytes: int('send-queue-bytes'),
       idleTimeoutMs: int('idle-timeout-ms'),
       rateLimitPerSecond: int('rate-limit'),
@@ -37,6 +38,7 @@ export function admissionFromSettings(s: RawSettings): AdmissionLimits {
   return {
     maxConnections: intSetting(s, 'max-connections') ?? 0,
     maxConnectionsPerAddress: intSetting(s, 'max-connections-per-address') ?? 0,
+    idleTimeoutMs: intSetting(s, 'idle-timeout-ms') ?? 0,
   };
 }
 

@@ -44,6 +44,11 @@ export class RoomRegistry<M> {
     return room;
   }
 
+  /** The room of that name if it exists; never creates one. */
+  find(name: string): Room<M> | undefined {
+    return this.byName.get(name);
+  }
+
   get(ref: number): Room<M> | undefined {
     return this.byRef.get(ref);
   }

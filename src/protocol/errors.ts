@@ -32,6 +32,8 @@ export const ErrorCode = {
   IdleTimeout: 13,
   /** The server is shutting down. */
   ShuttingDown: 14,
+  /** A new room would pass the server's limit on rooms (rooms live as long as the service, T7). */
+  RoomLimit: 15,
 } as const;
 
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
@@ -52,6 +54,7 @@ export const errorDescriptions: Readonly<Record<ErrorCode, string>> = {
   12: 'Server full',
   13: 'Idle timeout',
   14: 'Server shutting down',
+  15: 'Too many chat rooms on this server',
 };
 
 /** A protocol failure as a value: parsing and commands return these, never throw them. */

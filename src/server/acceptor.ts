@@ -37,7 +37,11 @@ export interface AcceptorHandlers {
   readonly col334?: ConnectionHandler;
 }
 
-const unlimited: AdmissionLimits = { maxConnections: 0, maxConnectionsPerAddress: 0 };
+const unlimited: AdmissionLimits = {
+  maxConnections: 0,
+  maxConnectionsPerAddress: 0,
+  idleTimeoutMs: 0,
+};
 
 export class Acceptor {
   private readonly counter: ConnectionCounter;
@@ -47,7 +51,7 @@ export class Acceptor {
 
   constructor(
     private readonly handlers: AcceptorHandlers,
-    limits: AdmissionLimits = unlimited,
+    private readonly limits: AdmissionLimits = unlimited,
   ) {
     this.counter = new ConnectionCounter(limits);
   }
@@ -64,10 +68,7 @@ export class Acceptor {
     }
     const admission = this.counter.admit(info.remoteAddress);
     if (!admission.admitted) {
-      // Refused before the protocol is known: the chat-room protocol's error, then close.
-      stream.on('error', ignore);
-      stream.end(errorReply(protocolError(ErrorCode.ServerFull, admission.why)));
-      setTimeout(() => stream.destroy(), 1000).unref();
+      this.refuse(stream, protocolError(ErrorCode.ServerFull, admission.why));
       return;
     }
     stream.once('close', () => this.counter.release(info.remoteAddress));
@@ -78,7 +79,17 @@ export class Acceptor {
     }
     let head: Buffer = Buffer.alloc(0);
     this.undecided.add(stream);
+    // The idle timeout holds before the first byte too: silent sockets must not keep slots.
+    const { idleTimeoutMs } = this.limits;
+    const silence =
+      idleTimeoutMs > 0
+        ? setTimeout(() => {
+            const detail = `nothing received for ${idleTimeoutMs} ms`;
+            this.refuse(stream, protocolError(ErrorCode.IdleTimeout, detail));
+          }, idleTimeoutMs).unref()
+        : undefined;
     const decide = (protocol: WireProtocol): void => {
+      clearTimeout(silence);
       this.undecided.delete(stream);
       stream.off('data', onData);
       stream.off('end', onEnd);
@@ -94,12 +105,30 @@ export class Acceptor {
     // A peer that ends while still ambiguous ("REG") gets the chat-room protocol's answer.
     const onEnd = (): void => decide('tcd');
     const onClose = (): void => {
+      clearTimeout(silence);
       this.undecided.delete(stream);
     };
     stream.on('data', onData);
     stream.once('end', onEnd);
     stream.once('close', onClose);
     stream.on('error', ignore); // a reset before the first byte must not become an uncaught error
+  }
+
+  /** Connections counted in and not yet closed, whatever their protocol. */
+  get admittedCount(): number {
+    return this.counter.total;
+  }
+
+  /**
+   * Before the protocol is known, a refusal is the chat-room protocol's error, then the close;
+   * the stream stays among the undecided until then, so shutdown does not wait on it.
+   */
+  private refuse(stream: Duplex, error: ProtocolError): void {
+    this.undecided.add(stream);
+    stream.once('close', () => this.undecided.delete(stream));
+    stream.on('error', ignore);
+    stream.end(errorReply(error));
+    setTimeout(() => stream.destroy(), 1000); // a peer that does not close is cut
   }
 
   async shutdown(graceMs?: number, farewell?: ProtocolError): Promise<void> {

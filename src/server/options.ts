@@ -12,6 +12,8 @@ export interface Limits {
   readonly maxNameBytes: number;
   /** Rooms one connection may be in at once (error 8). */
   readonly maxRoomsPerConnection: number;
+  /** Rooms the server may hold; rooms are never removed (T7), so this bounds their memory (error 15). */
+  readonly maxRooms: number;
   /** Output bytes queued for one connection before it is cut off as a slow reader. */
   readonly sendQueueBytes: number;
   /** A connection that sends nothing for this long is closed (error 13); 0: never. */
@@ -41,6 +43,7 @@ export const defaultLimits: Limits = {
   maxMessageBytes: 32_768,
   maxNameBytes: 256,
   maxRoomsPerConnection: 256,
+  maxRooms: 100_000,
   sendQueueBytes: 1_048_576,
   idleTimeoutMs: 0,
   rateLimitPerSecond: 500,

@@ -6,8 +6,9 @@
  * The bound is on what the socket holds unsent: bytes the peer has not taken. Frames queued
  * during the current turn are references to shared buffers and cost nothing per connection
  * until the flush copies them, so a fast reader who receives a large burst in one turn is
- * not mistaken for a slow one. A reader whose socket still holds more than the bound when
- * more arrives, or right after a flush, is cut off; nobody else waits for it.
+ * not mistaken for a slow one. A reader whose socket still holds more than the bound, from
+ * earlier turns, when more arrives or is about to be written is cut off; nobody else waits
+ * for it. What one connection can hold is so the bound plus one turn's output.
  */
 export interface ByteSink {
   write(chunk: Buffer): boolean;
@@ -65,6 +66,11 @@ export class SendQueue {
 
   flush(): void {
     if (this.pendingBytes === 0 || this.overflowed) return;
+    // Slow is judged on what earlier turns left unsent, never on this turn's own burst.
+    if (this.sink.writableLength > this.limitBytes) {
+      this.overflow();
+      return;
+    }
     const chunk =
       this.pending.length === 1
         ? (this.pending[0] as Buffer)
@@ -72,7 +78,6 @@ export class SendQueue {
     this.pending = [];
     this.pendingBytes = 0;
     this.sink.write(chunk);
-    if (this.sink.writableLength > this.limitBytes) this.overflow();
   }
 
   private overflow(): void {

@@ -84,7 +84,8 @@ export class Session extends Connection {
     this.handler.closed(this, reason);
   }
 
-  private receive(results: ParseResult[]): void {
+  /** `fromQuiet`: the results came from the quiet timer, which only new bytes may arm again. */
+  private receive(results: ParseResult[], fromQuiet = false): void {
     const now = this.rateClock(results.length);
     for (const result of results) {
       if (this.state !== 'open') break; // nothing after DISCONNECT or an abort is acted on
@@ -97,7 +98,8 @@ export class Session extends Connection {
         this.drop('internal-error', 'internal error');
       }
     }
-    this.armQuietTimer();
+    // A peer quiet mid-request would otherwise wake the timer every quiet-ms for nothing.
+    if (!fromQuiet) this.armQuietTimer();
   }
 
   /** T11: a JOIN, LEAVE or DISCONNECT left without its final newline counts once the peer is quiet. */
@@ -110,7 +112,7 @@ export class Session extends Connection {
     if (this.quietTimer === undefined) {
       this.quietTimer = setTimeout(() => {
         this.quietTimer = undefined;
-        this.receive(this.parser.quiet());
+        this.receive(this.parser.quiet(), true);
       }, this.options.quietMs);
       this.quietTimer.unref();
     } else {

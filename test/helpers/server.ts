@@ -10,12 +10,13 @@ export interface TestServer {
   readonly port: number;
   readonly server: ChatServer;
   readonly listener: TcpListener;
+  readonly acceptor: Acceptor;
   close(): Promise<void>;
 }
 
 export type TestServerOptions = Partial<Omit<ServerOptions, 'limits' | 'logger'>> & {
   limits?: Partial<Limits>;
-  admission?: AdmissionLimits;
+  admission?: Omit<AdmissionLimits, 'idleTimeoutMs'>;
 };
 
 export function testOptions(overrides: TestServerOptions = {}): ServerOptions {
@@ -32,13 +33,23 @@ export function testOptions(overrides: TestServerOptions = {}): ServerOptions {
 }
 
 export async function startServer(overrides: TestServerOptions = {}): Promise<TestServer> {
-  const server = new ChatServer(testOptions(overrides));
-  const acceptor = new Acceptor({ tcd: server }, overrides.admission);
+  const options = testOptions(overrides);
+  const server = new ChatServer(options);
+  const acceptor = new Acceptor(
+    { tcd: server },
+    {
+      maxConnections: 0,
+      maxConnectionsPerAddress: 0,
+      ...overrides.admission,
+      idleTimeoutMs: options.limits.idleTimeoutMs,
+    },
+  );
   const listener = await listenTcp(acceptor, '127.0.0.1', 0, pino({ level: 'silent' }));
   return {
     port: listener.port,
     server,
     listener,
+    acceptor,
     close: async () => {
       await Promise.all([listener.close(), acceptor.shutdown(200)]);
     },

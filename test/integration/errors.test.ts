@@ -14,6 +14,14 @@ import { WireClient } from '../helpers/wire-client.js';
 
 const reached = new Set<number>();
 
+async function waitFor(done: () => boolean, timeoutMs: number, what: string): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!done()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 5));
+  }
+}
+
 /** Expects the error reply, then checks the connection still answers HELO. */
 async function expectError(
   c: WireClient,
@@ -130,8 +138,32 @@ describe('error codes (T12)', () => {
     await expectError(c, srv.port, 10, 'Invalid name: empty room name');
     c.send(request.join('room', 'n'.repeat(17)));
     await expectError(c, srv.port, 10, 'Invalid name: CLIENT_NAME over 16 bytes');
+    // The same bound on the CLIENT_NAME of a CHAT or a LEAVE: nothing is relayed.
+    const j = await joinRoom(other, 'errors-names', 'bob');
+    other.send(request.chat(j.roomRef, j.joinId, 'b'.repeat(17), 'hi'));
+    await expectError(other, srv.port, 10, 'Invalid name: CLIENT_NAME over 16 bytes');
+    other.send(request.leave(j.roomRef, j.joinId, 'b'.repeat(17)));
+    await expectError(other, srv.port, 10, 'Invalid name: CLIENT_NAME over 16 bytes');
+    // DISCONNECT has no reply: an unusable name gives way to the name the room was joined with.
+    other.send(request.disconnect('b'.repeat(17)));
+    await other.expect(frame.leftNotice(2, 'bob') + frame.leftNotice(j.roomRef, 'bob'));
+    await other.expectClosed();
   });
 });
+
+test('15 too many chat rooms on this server; existing rooms can still be joined', () =>
+  withServer({ limits: { maxRooms: 2 } }, async (srv) => {
+    const c = await WireClient.connect(srv.port);
+    await joinRoom(c, 'first', 'a');
+    await joinRoom(c, 'second', 'a');
+    c.send(request.join('third', 'a'));
+    await expectError(c, srv.port, 15, 'Too many chat rooms on this server: at most 2');
+    const d = await WireClient.connect(srv.port);
+    const again = await joinRoom(d, 'first', 'd');
+    assert.equal(again.roomRef, 1);
+    c.close();
+    d.close();
+  }));
 
 test('9 KILL_SERVICE not permitted', () =>
   withServer({ killPolicy: 'off' }, async (srv) => {
@@ -186,6 +218,24 @@ test('12 server full, in all and per address', async () => {
     },
   );
 });
+
+test('13 idle timeout holds before the first byte too: silent sockets do not keep slots', () =>
+  withServer(
+    {
+      limits: { idleTimeoutMs: 200 },
+      admission: { maxConnections: 1, maxConnectionsPerAddress: 0 },
+    },
+    async (srv) => {
+      const silent = await WireClient.connect(srv.port);
+      await silent.expect(frame.error(13, 'Idle timeout: nothing received for 200 ms'));
+      await silent.expectClosed();
+      await waitFor(() => srv.acceptor.admittedCount === 0, 1000, 'the slot to be released');
+      const next = await WireClient.connect(srv.port);
+      next.send('HELO in\n');
+      await next.expect(frame.helo('in', srv.port));
+      next.close();
+    },
+  ));
 
 test('13 idle timeout closes a silent connection, with leave notices', () =>
   withServer({ limits: { idleTimeoutMs: 300 } }, async (srv) => {

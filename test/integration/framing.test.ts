@@ -1,5 +1,7 @@
 /** T11 over real sockets: multi-line messages, whole sessions pipelined or byte by byte. */
+import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
+import { TcdParser } from '../../src/protocol/tcd-parse.js';
 import { request } from '../../src/protocol/tcd-request-text.js';
 import { frame } from '../helpers/frames.js';
 import { startServer, type TestServer } from '../helpers/server.js';
@@ -66,4 +68,32 @@ test('T11 a whole session one byte per segment', async () => {
   await c.sendByteByByte(s.input);
   await c.expect(s.output);
   await c.expectClosed();
+});
+
+test('T11 a peer quiet mid-request is looked at once, not woken every quiet period', async () => {
+  const quietMs = 20;
+  const quietSrv = await startServer({ quietMs });
+  const original = Object.getOwnPropertyDescriptor(TcdParser.prototype, 'quiet');
+  const quiet = original?.value as (this: TcdParser) => ReturnType<TcdParser['quiet']>;
+  let calls = 0;
+  Object.defineProperty(TcdParser.prototype, 'quiet', {
+    configurable: true,
+    value(this: TcdParser) {
+      calls++;
+      return quiet.call(this);
+    },
+  });
+  try {
+    const c = await WireClient.connect(quietSrv.port);
+    c.send('JOIN_CHATROOM: r\n'); // waits for CLIENT_NAME, which never comes
+    await new Promise((resolve) => setTimeout(resolve, quietMs * 15));
+    assert.equal(calls, 1);
+    c.send('CLIENT_IP: 0\nPORT: 0\nCLIENT_NAME: late\n'); // new bytes: served as usual
+    const reply = await c.nextReply();
+    assert.equal(reply.type, 'joined');
+    c.close();
+  } finally {
+    if (original !== undefined) Object.defineProperty(TcdParser.prototype, 'quiet', original);
+    await quietSrv.close();
+  }
 });

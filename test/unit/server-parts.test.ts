@@ -73,6 +73,24 @@ test('SendQueue: a socket holding more than the bound unsent is cut off once, an
   assert.equal(sink.writes.length, 1);
 });
 
+test('SendQueue: a burst the socket has not sent yet is not slowness; an undrained backlog is', async () => {
+  const sink = new FakeSink();
+  let overflows = 0;
+  const queue = new SendQueue(sink, new FlushScheduler(), 100, () => overflows++);
+  queue.push(Buffer.alloc(500));
+  await new Promise((resolve) => setImmediate(resolve));
+  sink.writableLength = 500; // the kernel took none of this turn's burst yet
+  assert.equal(overflows, 0, 'not cut for its own turn');
+  sink.writableLength = 0; // the reader kept up
+  queue.push(Buffer.alloc(500));
+  await new Promise((resolve) => setImmediate(resolve));
+  assert.equal(overflows, 0);
+  sink.writableLength = 500; // and this time it does not drain before the next turn's flush
+  queue.push(Buffer.alloc(10));
+  await new Promise((resolve) => setImmediate(resolve));
+  assert.equal(overflows, 1, 'cut for the backlog earlier turns left');
+});
+
 test('TokenBucket: a burst, then the sustained rate', () => {
   const bucket = new TokenBucket(10, 3, 0);
   assert.deepEqual(

@@ -1,11 +1,16 @@
 import type { TcdRequest } from '../../protocol/tcd-request.js';
 import type { CommandHandler } from '../context.js';
+import { nameProblem } from './names.js';
 
 type Disconnect = Extract<TcdRequest, { type: 'disconnect' }>;
 
 /** T6: leave notices for every room, ascending ROOM_REF, then the connection closes; no reply. */
 export const disconnect: CommandHandler<Disconnect> = (ctx, session, req) => {
   session.state = 'closing';
-  ctx.leaveAll(session, req.clientName || undefined);
+  // DISCONNECT has no reply to carry an error: a name that is empty or over the limit is
+  // passed over, and each notice shows the name that room was joined with.
+  const name = req.clientName ?? '';
+  const usable = nameProblem('CLIENT_NAME', name, ctx.options.limits.maxNameBytes) === undefined;
+  ctx.leaveAll(session, usable ? name : undefined);
   if (session.pendingLeaves === 0) session.finish('DISCONNECT');
 };

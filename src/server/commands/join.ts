@@ -2,16 +2,21 @@ import { ErrorCode, protocolError } from '../../protocol/errors.js';
 import { joinedReply } from '../../protocol/tcd-serialize.js';
 import type { TcdRequest } from '../../protocol/tcd-request.js';
 import type { CommandHandler } from '../context.js';
+import { nameProblem } from './names.js';
 
 type Join = Extract<TcdRequest, { type: 'join' }>;
 
 export const join: CommandHandler<Join> = (ctx, session, req) => {
   const { limits } = ctx.options;
   const nameError =
-    checkName('room name', req.room, limits.maxNameBytes) ??
-    checkName('CLIENT_NAME', req.clientName, limits.maxNameBytes);
+    nameProblem('room name', req.room, limits.maxNameBytes) ??
+    nameProblem('CLIENT_NAME', req.clientName, limits.maxNameBytes);
   if (nameError !== undefined) {
     session.replyError(protocolError(ErrorCode.InvalidName, nameError));
+    return;
+  }
+  if (ctx.rooms.find(req.room) === undefined && ctx.rooms.roomCount >= limits.maxRooms) {
+    session.replyError(protocolError(ErrorCode.RoomLimit, `at most ${limits.maxRooms}`));
     return;
   }
   const room = ctx.rooms.getOrCreate(req.room);
@@ -35,9 +40,3 @@ export const join: CommandHandler<Join> = (ctx, session, req) => {
   entry.state = 'joining';
   ctx.bus.publish({ kind: 'join', roomRef: room.ref, joinId, clientName: req.clientName });
 };
-
-function checkName(what: string, name: string, maxBytes: number): string | undefined {
-  if (name === '') return `empty ${what}`;
-  if (Buffer.byteLength(name) > maxBytes) return `${what} over ${maxBytes} bytes`;
-  return undefined;
-}
