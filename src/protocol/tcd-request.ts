@@ -17,5 +17,3 @@ export type TcdRequest =
       readonly message: string;
     }
   | { readonly type: 'disconnect'; readonly clientName: string | undefined };
-
-export type TcdRequestType = TcdRequest['type'];

@@ -13,7 +13,6 @@ import type { ConnectionInfo } from './session.js';
 export interface ConnectionHandler {
   /** Serves a connection whose first bytes, `head`, were already read from `stream`. */
   handle(stream: Duplex, info: ConnectionInfo, head: Buffer): void;
-  readonly connectionCount: number;
   /** Closes every connection; with a `farewell`, clients are told why first. */
   shutdown(graceMs?: number, farewell?: ProtocolError): Promise<void>;
 }
@@ -54,10 +53,6 @@ export class Acceptor {
     private readonly limits: AdmissionLimits = unlimited,
   ) {
     this.counter = new ConnectionCounter(limits);
-  }
-
-  get connectionCount(): number {
-    return this.handlers.tcd.connectionCount + (this.handlers.col334?.connectionCount ?? 0);
   }
 
   handle(stream: Duplex, info: ConnectionInfo): void {

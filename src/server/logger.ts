@@ -3,16 +3,6 @@ import { pino, type Logger } from 'pino';
 
 export type LogLevel = 'trace' | 'debug' | 'info' | 'warn' | 'error' | 'fatal' | 'silent';
 
-export const logLevels: readonly LogLevel[] = [
-  'trace',
-  'debug',
-  'info',
-  'warn',
-  'error',
-  'fatal',
-  'silent',
-];
-
 export function createLogger(level: LogLevel): Logger {
   return pino({ name: 'roomcast', level }, pino.destination(2));
 }
