@@ -8,7 +8,7 @@ import type { Duplex } from 'node:stream';
 import type { Bus, RoomEvent } from '../bus/bus.js';
 import { LocalBus } from '../bus/local-bus.js';
 import { IdAllocator } from '../core/ids.js';
-import { RoomRegistry } from '../core/rooms.js';
+import { RoomRegistry, type Membership, type Room } from '../core/rooms.js';
 import { unmapIPv4 } from '../protocol/address.js';
 import type { ProtocolError } from '../protocol/errors.js';
 import { isProtocolError, type ParseResult } from '../protocol/tcd-parse.js';
@@ -131,27 +131,18 @@ export class ChatServer
     const room = this.rooms.get(event.roomRef);
     if (room === undefined) return;
     if (event.kind === 'chat') {
-      const frame = chatFrame(room.ref, event.clientName, event.message);
-      for (const entry of room.members.values()) {
-        if (entry.state === 'member') entry.member.send(frame);
-      }
+      broadcast(room, chatFrame(room.ref, event.clientName, event.message));
       return;
     }
     const session = this.sessionsByJoinId.get(event.joinId);
     const own = session === undefined ? undefined : this.rooms.membership(room, session);
     if (event.kind === 'join') {
       if (own?.state === 'joining') own.state = 'member'; // T2: the joiner gets its own notice
-      const frame = chatFrame(room.ref, event.clientName, joinNotice(event.clientName));
-      for (const entry of room.members.values()) {
-        if (entry.state === 'member') entry.member.send(frame);
-      }
+      broadcast(room, chatFrame(room.ref, event.clientName, joinNotice(event.clientName)));
       return;
     }
     // T3: the leave notice still reaches the leaver; then it is out of the room.
-    const frame = chatFrame(room.ref, event.clientName, leaveNotice(event.clientName));
-    for (const entry of room.members.values()) {
-      if (entry.state === 'member' || entry === own) entry.member.send(frame);
-    }
+    broadcast(room, chatFrame(room.ref, event.clientName, leaveNotice(event.clientName)), own);
     if (own?.state === 'leaving') this.rooms.remove(own);
     if (session !== undefined) this.leaveDelivered(session);
   }
@@ -167,6 +158,13 @@ export class ChatServer
   private forgetIfDone(session: Session): void {
     if (session.state !== 'closed' || session.pendingLeaves > 0) return;
     if (session.joinId !== undefined) this.sessionsByJoinId.delete(session.joinId);
+  }
+}
+
+/** One encoded frame to every member of the room, and to `alsoTo` (a leaver) whatever its state. */
+function broadcast(room: Room<Session>, frame: Buffer, alsoTo?: Membership<Session>): void {
+  for (const entry of room.members.values()) {
+    if (entry.state === 'member' || entry === alsoTo) entry.member.send(frame);
   }
 }
 
