@@ -6,8 +6,8 @@
  */
 import readline from 'node:readline';
 import { parseArgs } from 'node:util';
-import { DmClient, DmError } from '../dm/client.js';
-import { dmUsage, nameProblem, parseDmInput } from '../dm/input.js';
+import { DmClient, DmError } from '../dm-client/client.js';
+import { dmUsage, nameProblem, parseDmInput } from '../dm-client/input.js';
 import { ConfigError } from './config.js';
 
 const help = `Usage: roomcast dm --name NAME [--host HOST] [--port PORT]

@@ -2,7 +2,7 @@
  * Every setting of `roomcast serve`: its flag, its environment variable and its default, in one
  * table that drives parsing, validation and `--help` (README.md lists the same table).
  */
-import { defaultDirectTuning } from '../direct/options.js';
+import { defaultDirectTuning } from '../dm-server/options.js';
 import { defaultLimits } from '../server/options.js';
 
 export interface OptionSpec {

@@ -1,9 +1,9 @@
 /** `roomcast serve`: a ChatServer on a TCP port, stopped by KILL_SERVICE, SIGINT or SIGTERM. */
-import { DirectServer } from '../direct/direct-server.js';
-import { defaultDirectTuning } from '../direct/options.js';
-import { ErrorCode, protocolError } from '../protocol/errors.js';
-import { Acceptor } from '../server/acceptor.js';
-import type { AdmissionLimits } from '../server/admission.js';
+import { Acceptor } from '../conn/acceptor.js';
+import type { AdmissionLimits } from '../conn/admission.js';
+import { DirectServer } from '../dm-server/direct-server.js';
+import { defaultDirectTuning } from '../dm-server/options.js';
+import { claimsCol334 } from '../protocol/col334.js';
 import { ChatServer } from '../server/chat-server.js';
 import { createLogger, type LogLevel } from '../server/logger.js';
 import type { KillPolicy, ServerOptions } from '../server/options.js';
@@ -57,7 +57,11 @@ export async function serve(argv: readonly string[]): Promise<void> {
     limits: options.limits,
     logger,
   });
-  const acceptor = new Acceptor({ tcd: server, col334: direct }, admissionFromSettings(settings));
+  const acceptor = new Acceptor(
+    server,
+    [{ claims: claimsCol334, handler: direct }],
+    admissionFromSettings(settings),
+  );
   const port = intSetting(settings, 'port') ?? 0;
   const listener = await listenTcp(acceptor, settings.host, port, logger);
   logger.info({ host: listener.host, port: listener.port }, 'listening');
@@ -68,9 +72,8 @@ export async function serve(argv: readonly string[]): Promise<void> {
     stopping = true;
     logger.info({ why }, 'stopping');
     // KILL_SERVICE closes without a word (T14); a signal tells clients why (error 14).
-    const farewell =
-      why === 'KILL_SERVICE' ? undefined : protocolError(ErrorCode.ShuttingDown, why);
-    await Promise.all([listener.close(), acceptor.shutdown(2000, farewell)]);
+    const notice = why === 'KILL_SERVICE' ? undefined : why;
+    await Promise.all([listener.close(), acceptor.shutdown(2000, notice)]);
     logger.flush();
     process.exit(0);
   };

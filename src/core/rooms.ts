@@ -8,6 +8,7 @@
  * - `joining`: JOINED_CHATROOM sent, join event not yet delivered; receives nothing (T2).
  * - `member`: receives every event of the room.
  * - `leaving`: LEFT_CHATROOM sent; receives no CHAT, only its own leave notice (T3).
+ * Every change of state is one of the named transitions below; nothing else writes `state`.
  */
 import { IdAllocator } from './ids.js';
 
@@ -16,21 +17,38 @@ export type MembershipState = 'joining' | 'member' | 'leaving';
 export interface Room<M> {
   readonly ref: number;
   readonly name: string;
-  readonly members: Map<M, Membership<M>>;
+  readonly members: ReadonlyMap<M, Membership<M>>;
 }
 
 export interface Membership<M> {
   readonly room: Room<M>;
   readonly member: M;
   /** The CLIENT_NAME given when joining: used for notices when the connection just drops. */
+  readonly clientName: string;
+  readonly state: MembershipState;
+}
+
+interface MutableRoom<M> extends Room<M> {
+  readonly members: Map<M, MutableMembership<M>>;
+}
+
+interface MutableMembership<M> extends Membership<M> {
+  readonly room: MutableRoom<M>;
   clientName: string;
   state: MembershipState;
 }
 
+/** What a JOIN did: `entry` is the membership; `published` says whether a join event is due. */
+export interface JoinOutcome<M> {
+  readonly entry: Membership<M>;
+  /** False for a repeated JOIN of a room the member is in (T5): nothing is published. */
+  readonly fresh: boolean;
+}
+
 export class RoomRegistry<M> {
-  private readonly byName = new Map<string, Room<M>>();
-  private readonly byRef = new Map<number, Room<M>>();
-  private readonly byMember = new Map<M, Map<number, Membership<M>>>();
+  private readonly byName = new Map<string, MutableRoom<M>>();
+  private readonly byRef = new Map<number, MutableRoom<M>>();
+  private readonly byMember = new Map<M, Map<number, MutableMembership<M>>>();
   private readonly refs = new IdAllocator();
 
   /** The room of that name, created on first use with the next ROOM_REF (T7). */
@@ -61,29 +79,6 @@ export class RoomRegistry<M> {
     return room.members.get(member);
   }
 
-  /** Adds `member` to `room` in the `joining` state; an existing membership is returned as is. */
-  add(room: Room<M>, member: M, clientName: string): Membership<M> {
-    const existing = room.members.get(member);
-    if (existing !== undefined) return existing;
-    const entry: Membership<M> = { room, member, clientName, state: 'joining' };
-    room.members.set(member, entry);
-    let rooms = this.byMember.get(member);
-    if (rooms === undefined) {
-      rooms = new Map();
-      this.byMember.set(member, rooms);
-    }
-    rooms.set(room.ref, entry);
-    return entry;
-  }
-
-  remove(entry: Membership<M>): void {
-    entry.room.members.delete(entry.member);
-    const rooms = this.byMember.get(entry.member);
-    if (rooms === undefined) return;
-    rooms.delete(entry.room.ref);
-    if (rooms.size === 0) this.byMember.delete(entry.member);
-  }
-
   /** How many rooms `member` is in or on its way into. */
   roomCountOf(member: M): number {
     let n = 0;
@@ -93,12 +88,75 @@ export class RoomRegistry<M> {
     return n;
   }
 
-  /** The memberships of `member` not already leaving, by ascending ROOM_REF (T6). */
-  activeMemberships(member: M): Membership<M>[] {
+  /**
+   * JOIN: `member` enters `room` as `joining`. A repeated JOIN (T5) changes nothing; a member
+   * that is still leaving the room is taken back as `joining`, with the name it gives now.
+   */
+  join(room: Room<M>, member: M, clientName: string): JoinOutcome<M> {
+    const own = this.byRef.get(room.ref);
+    if (own !== room) throw new Error(`room ${room.ref} is not this registry's`);
+    const existing = own.members.get(member);
+    if (existing !== undefined && existing.state !== 'leaving') {
+      return { entry: existing, fresh: false };
+    }
+    if (existing !== undefined) {
+      existing.state = 'joining';
+      existing.clientName = clientName;
+      return { entry: existing, fresh: true };
+    }
+    const entry: MutableMembership<M> = { room: own, member, clientName, state: 'joining' };
+    own.members.set(member, entry);
+    let rooms = this.byMember.get(member);
+    if (rooms === undefined) {
+      rooms = new Map();
+      this.byMember.set(member, rooms);
+    }
+    rooms.set(own.ref, entry);
+    return { entry, fresh: true };
+  }
+
+  /** The join event reached this node: from here on the member receives the room (T2). */
+  joinDelivered(entry: Membership<M>): void {
+    const own = this.current(entry);
+    if (own?.state === 'joining') own.state = 'member';
+  }
+
+  /** LEAVE: no CHAT reaches the member from here on (T3). False if it was already leaving (T4). */
+  beginLeave(entry: Membership<M>): boolean {
+    const own = this.current(entry);
+    if (own === undefined || own.state === 'leaving') return false;
+    own.state = 'leaving';
+    return true;
+  }
+
+  /**
+   * DISCONNECT or a lost connection: every membership not already leaving begins to leave,
+   * all before any leave event is published. Returned by ascending ROOM_REF (T6).
+   */
+  beginLeaveAll(member: M): Membership<M>[] {
     const rooms = this.byMember.get(member);
     if (rooms === undefined) return [];
-    return [...rooms.values()]
+    const entries = [...rooms.values()]
       .filter((entry) => entry.state !== 'leaving')
       .sort((a, b) => a.room.ref - b.room.ref);
+    for (const entry of entries) entry.state = 'leaving';
+    return entries;
+  }
+
+  /** The leave event reached this node: a member still leaving is out of the room. */
+  leaveDelivered(entry: Membership<M>): void {
+    const own = this.current(entry);
+    if (own?.state !== 'leaving') return; // joined again while its leave was on the way
+    own.room.members.delete(own.member);
+    const rooms = this.byMember.get(own.member);
+    if (rooms === undefined) return;
+    rooms.delete(own.room.ref);
+    if (rooms.size === 0) this.byMember.delete(own.member);
+  }
+
+  /** The registry's own (writable) record of `entry`, if it is still a membership here. */
+  private current(entry: Membership<M>): MutableMembership<M> | undefined {
+    const own = this.byRef.get(entry.room.ref)?.members.get(entry.member);
+    return own === entry ? own : undefined;
   }
 }

@@ -28,6 +28,25 @@ export const col334ErrorText: Readonly<Record<Col334Code, string>> = {
 
 const USERNAME = /^[A-Za-z0-9]+$/;
 
+/**
+ * The words a client of this protocol may begin a connection with: REGISTER, and the requests
+ * that need a registration first (they get ERROR 101). SENT is C4's variant of the ack word.
+ * No chat-room request begins with R or S, so these never take a chat-room client.
+ */
+const OPENING_WORDS = ['REGISTER', 'SEND', 'SENT', 'RECEIVED'].map((w) => Buffer.from(w));
+
+/** Whether a connection's first bytes are this protocol's; undefined while they cannot tell. */
+export function claimsCol334(head: Buffer): boolean | undefined {
+  let unsure = false;
+  for (const word of OPENING_WORDS) {
+    const n = Math.min(head.length, word.length);
+    if (head.compare(word, 0, n, 0, n) !== 0) continue;
+    if (head.length >= word.length) return true;
+    unsure = true;
+  }
+  return unsure ? undefined : false;
+}
+
 /** `username = 1*(ALPHA / DIGIT)`, ASCII only, at most `maxBytes`, and not the reserved `ALL`. */
 export function isUsername(name: string, maxBytes: number): boolean {
   return name.length <= maxBytes && USERNAME.test(name) && name !== BROADCAST;

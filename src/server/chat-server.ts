@@ -10,14 +10,22 @@ import { LocalBus } from '../bus/local-bus.js';
 import { IdAllocator } from '../core/ids.js';
 import { RoomRegistry, type Membership, type Room } from '../core/rooms.js';
 import { unmapIPv4 } from '../protocol/address.js';
-import type { ProtocolError } from '../protocol/errors.js';
+import type { ConnectionHandler } from '../conn/acceptor.js';
+import { ConnectionSet } from '../conn/connection-set.js';
+import type { Refusal } from '../conn/info.js';
+import { FlushScheduler } from '../conn/send-queue.js';
+import { ErrorCode, protocolError } from '../protocol/errors.js';
 import { isProtocolError, type ParseResult } from '../protocol/tcd-parse.js';
-import { chatFrame, joinNotice, leaveNotice, type Endpoint } from '../protocol/tcd-serialize.js';
+import {
+  chatFrame,
+  errorReply,
+  joinNotice,
+  leaveNotice,
+  type Endpoint,
+} from '../protocol/tcd-serialize.js';
 import { runCommand } from './commands/index.js';
-import type { ConnectionHandler } from './acceptor.js';
 import type { ServerContext } from './context.js';
 import type { ServerOptions } from './options.js';
-import { FlushScheduler } from './send-queue.js';
 import { Session, type ConnectionInfo, type DropCause, type SessionHandler } from './session.js';
 
 export interface ChatServerEvents {
@@ -32,7 +40,7 @@ export class ChatServer
   readonly rooms = new RoomRegistry<Session>();
   readonly joinIds = new IdAllocator();
   readonly sessionsByJoinId = new Map<number, Session>();
-  private readonly sessions = new Set<Session>();
+  private readonly sessions = new ConnectionSet<Session>();
   private readonly scheduler = new FlushScheduler();
   /** Connections the server cut off, by cause: for operators, metrics and tests. */
   readonly drops: Record<DropCause, number> = {
@@ -42,7 +50,6 @@ export class ChatServer
     'internal-error': 0,
   };
   private nextConnectionId = 1;
-  private stopping = false;
 
   constructor(
     readonly options: ServerOptions,
@@ -65,7 +72,7 @@ export class ChatServer
       { conn: id, remote: `${info.remoteAddress}:${info.remotePort}`, local: info.localPort },
       'connection opened',
     );
-    if (this.stopping) session.finish('server stopping');
+    if (this.sessions.stopping) session.finish('server stopping');
     else session.start(head);
     return session;
   }
@@ -95,10 +102,9 @@ export class ChatServer
   leaveAll(session: Session, clientName: string | undefined): void {
     const joinId = session.joinId;
     if (joinId === undefined) return;
-    const entries = this.rooms.activeMemberships(session);
-    // All are marked before any is published: a bus that delivers at once must not see
+    // All begin leaving before any is published: a bus that delivers at once must not see
     // the count reach zero (and DISCONNECT close the connection) after the first room.
-    for (const entry of entries) entry.state = 'leaving';
+    const entries = this.rooms.beginLeaveAll(session);
     session.pendingLeaves += entries.length;
     for (const entry of entries) {
       const name = clientName ?? entry.clientName;
@@ -110,20 +116,24 @@ export class ChatServer
     this.emit('kill');
   }
 
+  /** Error 12 for a full server, 13 for a connection silent before its first byte. */
+  refusal(refusal: Refusal): Buffer {
+    const code = refusal.kind === 'server-full' ? ErrorCode.ServerFull : ErrorCode.IdleTimeout;
+    return Buffer.from(errorReply(protocolError(code, refusal.detail)));
+  }
+
   /**
    * Stops serving: what is queued is sent, every connection is closed, and connections that
    * do not close within `graceMs` are cut. No leave notices: everyone is leaving. With a
-   * `farewell`, each client is told why first (error 14 on SIGTERM; KILL_SERVICE says nothing).
+   * `notice`, each client is told why first (error 14 on SIGTERM; KILL_SERVICE says nothing).
    */
-  async shutdown(graceMs = 2000, farewell?: ProtocolError): Promise<void> {
-    this.stopping = true;
-    for (const session of [...this.sessions]) {
-      if (farewell !== undefined && session.state === 'open') session.replyError(farewell);
-      session.finish('server stopping');
-    }
-    await waitUntil(() => this.sessions.size === 0, graceMs);
-    for (const session of this.sessions) session.abort('server stopping (grace period over)');
-    await waitUntil(() => this.sessions.size === 0, 500);
+  async shutdown(graceMs = 2000, notice?: string): Promise<void> {
+    const farewell =
+      notice === undefined ? undefined : protocolError(ErrorCode.ShuttingDown, notice);
+    await this.sessions.closeAll(
+      graceMs,
+      farewell === undefined ? undefined : (session) => session.replyError(farewell),
+    );
     await this.bus.close();
   }
 
@@ -137,13 +147,13 @@ export class ChatServer
     const session = this.sessionsByJoinId.get(event.joinId);
     const own = session === undefined ? undefined : this.rooms.membership(room, session);
     if (event.kind === 'join') {
-      if (own?.state === 'joining') own.state = 'member'; // T2: the joiner gets its own notice
+      if (own !== undefined) this.rooms.joinDelivered(own); // T2: the joiner gets its own notice
       broadcast(room, chatFrame(room.ref, event.clientName, joinNotice(event.clientName)));
       return;
     }
     // T3: the leave notice still reaches the leaver; then it is out of the room.
     broadcast(room, chatFrame(room.ref, event.clientName, leaveNotice(event.clientName)), own);
-    if (own?.state === 'leaving') this.rooms.remove(own);
+    if (own !== undefined) this.rooms.leaveDelivered(own);
     if (session !== undefined) this.leaveDelivered(session);
   }
 
@@ -165,12 +175,5 @@ export class ChatServer
 function broadcast(room: Room<Session>, frame: Buffer, alsoTo?: Membership<Session>): void {
   for (const entry of room.members.values()) {
     if (entry.state === 'member' || entry === alsoTo) entry.member.send(frame);
-  }
-}
-
-async function waitUntil(done: () => boolean, timeoutMs: number): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!done() && Date.now() < deadline) {
-    await new Promise((resolve) => setTimeout(resolve, 10));
   }
 }

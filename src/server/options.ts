@@ -1,9 +1,10 @@
 /** What a ChatServer is configured with; src/cli/config.ts fills it from flags and environment. */
 import type { Logger } from 'pino';
+import type { ConnectionLimits } from '../conn/connection.js';
 
 export type KillPolicy = 'any' | 'local' | 'off';
 
-export interface Limits {
+export interface Limits extends ConnectionLimits {
   /** Largest request in bytes (error 6). */
   readonly maxRequestBytes: number;
   /** Largest CHAT MESSAGE in bytes (error 7). */
@@ -14,14 +15,6 @@ export interface Limits {
   readonly maxRoomsPerConnection: number;
   /** Rooms the server may hold; rooms are never removed (T7), so this bounds their memory (error 15). */
   readonly maxRooms: number;
-  /** Output bytes queued for one connection before it is cut off as a slow reader. */
-  readonly sendQueueBytes: number;
-  /** A connection that sends nothing for this long is closed (error 13); 0: never. */
-  readonly idleTimeoutMs: number;
-  /** Requests per second one connection may sustain (error 11 past it); 0: no limit. */
-  readonly rateLimitPerSecond: number;
-  /** Requests one connection may send at once above the sustained rate. */
-  readonly rateBurst: number;
 }
 
 export interface ServerOptions {

@@ -7,11 +7,11 @@ import type { Duplex } from 'node:stream';
 import { ErrorCode, protocolError, type ProtocolError } from '../protocol/errors.js';
 import { TcdParser, type ParseResult } from '../protocol/tcd-parse.js';
 import { errorReply } from '../protocol/tcd-serialize.js';
-import { Connection, type ConnectionInfo, type DropCause } from './connection.js';
+import { Connection, type ConnectionInfo, type DropCause } from '../conn/connection.js';
+import type { FlushScheduler } from '../conn/send-queue.js';
 import type { ServerOptions } from './options.js';
-import type { FlushScheduler } from './send-queue.js';
 
-export type { ConnectionInfo, DropCause } from './connection.js';
+export type { ConnectionInfo, DropCause } from '../conn/connection.js';
 
 export interface SessionHandler {
   request(session: Session, result: ParseResult): void;

@@ -1,7 +1,7 @@
 /** The TCP listener: accepts sockets and hands each to the server as a connection. */
 import net from 'node:net';
 import type { Logger } from 'pino';
-import type { ConnectionInfo } from '../server/session.js';
+import type { ConnectionInfo } from '../conn/info.js';
 
 /** Whatever takes accepted connections: the Acceptor, or one protocol's server directly. */
 export interface ConnectionSink {

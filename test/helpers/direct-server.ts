@@ -2,9 +2,10 @@
  * A real roomcast server serving both protocols on 127.0.0.1, port 0 (the Acceptor picks the
  * chat-room server or the DirectServer by the first bytes). Drive it with WireClient.
  */
-import { DirectServer } from '../../src/direct/direct-server.js';
-import { defaultDirectTuning, type DirectTuning } from '../../src/direct/options.js';
-import { Acceptor } from '../../src/server/acceptor.js';
+import { Acceptor } from '../../src/conn/acceptor.js';
+import { DirectServer } from '../../src/dm-server/direct-server.js';
+import { defaultDirectTuning, type DirectTuning } from '../../src/dm-server/options.js';
+import { claimsCol334 } from '../../src/protocol/col334.js';
 import { ChatServer } from '../../src/server/chat-server.js';
 import type { Limits } from '../../src/server/options.js';
 import { listenTcp } from '../../src/transport/tcp.js';
@@ -32,7 +33,7 @@ export async function startDirectServer(o: DirectTestOptions = {}): Promise<Dire
     limits: options.limits,
     logger: options.logger,
   });
-  const acceptor = new Acceptor({ tcd: chat, col334: direct });
+  const acceptor = new Acceptor(chat, [{ claims: claimsCol334, handler: direct }]);
   const listener = await listenTcp(acceptor, '127.0.0.1', 0, options.logger);
   return {
     port: listener.port,

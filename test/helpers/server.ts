@@ -1,7 +1,7 @@
 /** Starts a real roomcast server on 127.0.0.1, port 0, for one test file. */
 import { pino } from 'pino';
-import { Acceptor } from '../../src/server/acceptor.js';
-import type { AdmissionLimits } from '../../src/server/admission.js';
+import { Acceptor } from '../../src/conn/acceptor.js';
+import type { AdmissionLimits } from '../../src/conn/admission.js';
 import { ChatServer } from '../../src/server/chat-server.js';
 import { defaultLimits, type Limits, type ServerOptions } from '../../src/server/options.js';
 import { listenTcp, type TcpListener } from '../../src/transport/tcp.js';
@@ -35,15 +35,12 @@ export function testOptions(overrides: TestServerOptions = {}): ServerOptions {
 export async function startServer(overrides: TestServerOptions = {}): Promise<TestServer> {
   const options = testOptions(overrides);
   const server = new ChatServer(options);
-  const acceptor = new Acceptor(
-    { tcd: server },
-    {
-      maxConnections: 0,
-      maxConnectionsPerAddress: 0,
-      ...overrides.admission,
-      idleTimeoutMs: options.limits.idleTimeoutMs,
-    },
-  );
+  const acceptor = new Acceptor(server, [], {
+    maxConnections: 0,
+    maxConnectionsPerAddress: 0,
+    ...overrides.admission,
+    idleTimeoutMs: options.limits.idleTimeoutMs,
+  });
   const listener = await listenTcp(acceptor, '127.0.0.1', 0, pino({ level: 'silent' }));
   return {
     port: listener.port,

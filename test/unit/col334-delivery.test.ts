@@ -5,9 +5,9 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { pino } from 'pino';
-import { Inbox } from '../../src/direct/inbox.js';
-import { OrderedReplies } from '../../src/direct/replies.js';
-import { nameProblem, parseDmInput } from '../../src/dm/input.js';
+import { Inbox } from '../../src/dm-server/inbox.js';
+import { OrderedReplies } from '../../src/dm-server/replies.js';
+import { nameProblem, parseDmInput } from '../../src/dm-client/input.js';
 
 const log = pino({ level: 'silent' });
 const frame = Buffer.from('FORWARD a\nContent-length: 1\n\nx');

@@ -3,41 +3,65 @@ import { test } from 'node:test';
 import { IdAllocator } from '../../src/core/ids.js';
 import { RoomRegistry } from '../../src/core/rooms.js';
 
-test('T7 a room name gets one ref for the life of the registry; refs start at 1', () => {
+test('T7 a room name gets one ref while it has members; refs start at 1', () => {
   const rooms = new RoomRegistry<string>();
   const a = rooms.getOrCreate('a');
   const b = rooms.getOrCreate('b');
   assert.equal(a.ref, 1);
   assert.equal(b.ref, 2);
   assert.equal(rooms.getOrCreate('a'), a);
-  const entry = rooms.add(a, 'conn1', 'alice');
-  rooms.remove(entry);
-  assert.equal(rooms.getOrCreate('a').ref, 1, 'an emptied room keeps its ref');
   assert.equal(rooms.get(2), b);
   assert.equal(rooms.get(99), undefined);
 });
 
-test('memberships are indexed both ways and keep their state', () => {
+test('memberships move joining -> member -> leaving -> gone, through named transitions', () => {
   const rooms = new RoomRegistry<string>();
   const r1 = rooms.getOrCreate('one');
   const r2 = rooms.getOrCreate('two');
-  const e2 = rooms.add(r2, 'c', 'carol');
-  const e1 = rooms.add(r1, 'c', 'carol');
+  const { entry: e2 } = rooms.join(r2, 'c', 'carol');
+  const first = rooms.join(r1, 'c', 'carol');
+  const e1 = first.entry;
+  assert.equal(first.fresh, true);
   assert.equal(e1.state, 'joining');
-  assert.equal(rooms.add(r1, 'c', 'other'), e1, 'adding twice returns the same membership');
+  const again = rooms.join(r1, 'c', 'other');
+  assert.equal(again.entry, e1, 'T5 joining twice returns the same membership');
+  assert.equal(again.fresh, false, 'T5 and publishes nothing');
+  assert.equal(e1.clientName, 'carol');
+  rooms.joinDelivered(e1);
+  assert.equal(e1.state, 'member');
   assert.equal(rooms.roomCountOf('c'), 2);
-  assert.deepEqual(
-    rooms.activeMemberships('c').map((e) => e.room.ref),
-    [1, 2],
-    'ascending ROOM_REF (T6), whatever the join order',
-  );
-  e2.state = 'leaving';
+  assert.equal(rooms.beginLeave(e2), true);
+  assert.equal(rooms.beginLeave(e2), false, 'T4 a second LEAVE starts nothing');
   assert.equal(rooms.roomCountOf('c'), 1, 'a leaving membership no longer counts');
-  assert.deepEqual(rooms.activeMemberships('c'), [e1]);
-  rooms.remove(e1);
-  rooms.remove(e2);
+  assert.deepEqual(rooms.beginLeaveAll('c'), [e1], 'only memberships not already leaving');
+  rooms.leaveDelivered(e1);
+  rooms.leaveDelivered(e2);
   assert.equal(r1.members.size, 0);
-  assert.deepEqual(rooms.activeMemberships('c'), []);
+  assert.deepEqual(rooms.beginLeaveAll('c'), []);
+});
+
+test('T6 beginLeaveAll returns ascending ROOM_REF, whatever the join order', () => {
+  const rooms = new RoomRegistry<string>();
+  const refs = ['x', 'y', 'z'].map((name) => rooms.getOrCreate(name));
+  for (const room of [...refs].reverse()) rooms.join(room, 'm', 'mia');
+  assert.deepEqual(
+    rooms.beginLeaveAll('m').map((e) => e.room.ref),
+    [1, 2, 3],
+  );
+});
+
+test('a member that joins again while its leave is on the way stays in the room', () => {
+  const rooms = new RoomRegistry<string>();
+  const room = rooms.getOrCreate('r');
+  const { entry } = rooms.join(room, 'm', 'mia');
+  rooms.joinDelivered(entry);
+  rooms.beginLeave(entry);
+  const back = rooms.join(room, 'm', 'mia2');
+  assert.equal(back.fresh, true, 'a new join event is due');
+  assert.equal(back.entry.state, 'joining');
+  assert.equal(back.entry.clientName, 'mia2');
+  rooms.leaveDelivered(back.entry);
+  assert.equal(rooms.membership(room, 'm'), back.entry, 'the old leave does not remove it');
 });
 
 test('T7 JOIN_IDs: issued in order from 1, never reused, issued ones remembered', () => {

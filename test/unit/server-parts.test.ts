@@ -4,8 +4,8 @@ import { test } from 'node:test';
 import type { RoomEvent } from '../../src/bus/bus.js';
 import { LocalBus } from '../../src/bus/local-bus.js';
 import { TokenBucket } from '../../src/core/token-bucket.js';
-import { detectProtocol } from '../../src/server/acceptor.js';
-import { FlushScheduler, SendQueue, type ByteSink } from '../../src/server/send-queue.js';
+import { FlushScheduler, SendQueue, type ByteSink } from '../../src/conn/send-queue.js';
+import { claimsCol334 } from '../../src/protocol/col334.js';
 
 const chat = (roomRef: number, message: string): RoomEvent => ({
   kind: 'chat',
@@ -105,11 +105,16 @@ test('TokenBucket: a burst, then the sustained rate', () => {
   assert.equal(bucket.take(10_000), false, 'never more than the burst');
 });
 
-test('protocol detection: REGISTER is COL334, anything else TCD, decided at the first differing byte', () => {
-  assert.equal(detectProtocol(Buffer.from('R')), undefined);
-  assert.equal(detectProtocol(Buffer.from('REGISTE')), undefined);
-  assert.equal(detectProtocol(Buffer.from('REGISTER TOSEND bob\n\n')), 'col334');
-  assert.equal(detectProtocol(Buffer.from('RX')), 'tcd');
-  assert.equal(detectProtocol(Buffer.from('HELO x\n')), 'tcd');
-  assert.equal(detectProtocol(Buffer.from('J')), 'tcd');
+test('protocol detection: COL334 opening words claim a connection, decided at the first differing byte', () => {
+  assert.equal(claimsCol334(Buffer.from('R')), undefined);
+  assert.equal(claimsCol334(Buffer.from('REGISTE')), undefined);
+  assert.equal(claimsCol334(Buffer.from('REGISTER TOSEND bob\n\n')), true);
+  assert.equal(claimsCol334(Buffer.from('SEN')), undefined);
+  assert.equal(claimsCol334(Buffer.from('SEND bob\n')), true);
+  assert.equal(claimsCol334(Buffer.from('SENT bob\n')), true);
+  assert.equal(claimsCol334(Buffer.from('RECEIVED alice\n\n')), true);
+  assert.equal(claimsCol334(Buffer.from('RX')), false);
+  assert.equal(claimsCol334(Buffer.from('SX')), false);
+  assert.equal(claimsCol334(Buffer.from('HELO x\n')), false);
+  assert.equal(claimsCol334(Buffer.from('J')), false);
 });

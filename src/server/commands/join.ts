@@ -34,9 +34,6 @@ export const join: CommandHandler<Join> = (ctx, session, req) => {
   const joinId = session.joinId;
   // T2: JOINED_CHATROOM is queued before the join notice can be delivered.
   session.reply(joinedReply(room.name, ctx.roomEndpoint(session), room.ref, joinId));
-  if (existing !== undefined && existing.state !== 'leaving') return; // T5: idempotent
-  const entry = ctx.rooms.add(room, session, req.clientName);
-  entry.clientName = req.clientName;
-  entry.state = 'joining';
+  if (!ctx.rooms.join(room, session, req.clientName).fresh) return; // T5: idempotent
   ctx.bus.publish({ kind: 'join', roomRef: room.ref, joinId, clientName: req.clientName });
 };

@@ -12,8 +12,7 @@ export const leave: CommandHandler<Leave> = (ctx, session, req) => {
   // T3: LEFT_CHATROOM first; from here on no CHAT of this room reaches the leaver.
   session.reply(leftReply(room.ref, req.joinId));
   const entry = ctx.rooms.membership(room, session);
-  if (entry === undefined || entry.state === 'leaving') return; // T4: repeated LEAVE
-  entry.state = 'leaving';
+  if (entry === undefined || !ctx.rooms.beginLeave(entry)) return; // T4: repeated LEAVE
   session.pendingLeaves++;
   const clientName = req.clientName || entry.clientName;
   ctx.bus.publish({ kind: 'leave', roomRef: room.ref, joinId: req.joinId, clientName });

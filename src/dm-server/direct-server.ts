@@ -7,9 +7,10 @@ import type { Duplex } from 'node:stream';
 import { Col334Code, type Role } from '../protocol/col334.js';
 import type { Col334Request } from '../protocol/col334-request.js';
 import { col334Reply } from '../protocol/col334-serialize.js';
-import type { ConnectionHandler } from '../server/acceptor.js';
-import { FlushScheduler } from '../server/send-queue.js';
-import type { ConnectionInfo } from '../server/session.js';
+import type { ConnectionHandler } from '../conn/acceptor.js';
+import { ConnectionSet } from '../conn/connection-set.js';
+import type { ConnectionInfo } from '../conn/info.js';
+import { FlushScheduler } from '../conn/send-queue.js';
 import { Inbox } from './inbox.js';
 import type { DirectOptions } from './options.js';
 import { Registry } from './registry.js';
@@ -18,10 +19,9 @@ import { DirectSession, type DirectSessionHandler } from './session.js';
 
 export class DirectServer implements ConnectionHandler, DirectSessionHandler {
   readonly registry = new Registry<DirectSession>();
-  private readonly sessions = new Set<DirectSession>();
+  private readonly sessions = new ConnectionSet<DirectSession>();
   private readonly scheduler = new FlushScheduler();
   private nextId = 1;
-  private stopping = false;
 
   constructor(readonly options: DirectOptions) {}
 
@@ -40,7 +40,7 @@ export class DirectServer implements ConnectionHandler, DirectSessionHandler {
     );
     this.sessions.add(session);
     session.log.info({ remote: `${info.remoteAddress}:${info.remotePort}` }, 'dm connection');
-    if (this.stopping) session.finish('server stopping');
+    if (this.sessions.stopping) session.finish('server stopping');
     else session.start(head);
     return session;
   }
@@ -105,14 +105,15 @@ export class DirectServer implements ConnectionHandler, DirectSessionHandler {
 
   /**
    * Finishes every connection, then cuts those still open after `graceMs`. COL334 has no error
-   * for a server going away, so the Acceptor's farewell is not sent here: connections just close.
+   * for a server going away, so no notice is sent: connections just close.
    */
   async shutdown(graceMs = 2000): Promise<void> {
-    this.stopping = true;
-    for (const session of [...this.sessions]) session.finish('server stopping');
-    await waitUntil(() => this.sessions.size === 0, graceMs);
-    for (const session of this.sessions) session.abort('server stopping (grace period over)');
-    await waitUntil(() => this.sessions.size === 0, 500);
+    await this.sessions.closeAll(graceMs);
+  }
+
+  /** COL334 has no error for a full server: the refused connection just closes. */
+  refusal(): Buffer {
+    return Buffer.alloc(0);
   }
 
   private register(session: DirectSession, role: Role, name: string): void {
@@ -139,12 +140,5 @@ export class DirectServer implements ConnectionHandler, DirectSessionHandler {
     }
     session.log.info({ name, role }, 'registered');
     session.reply(col334Reply.registered(role, name));
-  }
-}
-
-async function waitUntil(done: () => boolean, timeoutMs: number): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!done() && Date.now() < deadline) {
-    await new Promise((resolve) => setTimeout(resolve, 10));
   }
 }

@@ -7,25 +7,28 @@
 import type { Duplex } from 'node:stream';
 import type { Logger } from 'pino';
 import { TokenBucket } from '../core/token-bucket.js';
-import type { Limits } from './options.js';
+import type { ConnectionInfo, DropCause } from './info.js';
 import { SendQueue, type FlushScheduler } from './send-queue.js';
 
-/** Where the connection came from and which address of ours it reached (T9). */
-export interface ConnectionInfo {
-  readonly remoteAddress: string;
-  readonly remotePort: number;
-  readonly localAddress: string;
-  readonly localPort: number;
-}
+export type { ConnectionInfo, DropCause } from './info.js';
 
-/** Why the server cut a connection off on its own initiative. */
-export type DropCause = 'slow-reader' | 'flood' | 'idle' | 'internal-error';
+/** The limits of PROTOCOL.md Part 3 that hold for every connection, whatever its protocol. */
+export interface ConnectionLimits {
+  /** Output bytes queued for one connection before it is cut off as a slow reader. */
+  readonly sendQueueBytes: number;
+  /** A connection that sends nothing for this long is closed; 0: never. */
+  readonly idleTimeoutMs: number;
+  /** Requests per second one connection may sustain; 0: no limit. */
+  readonly rateLimitPerSecond: number;
+  /** Requests one connection may send at once above the sustained rate. */
+  readonly rateBurst: number;
+}
 
 export type ConnectionState = 'open' | 'closing' | 'closed';
 
 export interface ConnectionSettings {
   readonly logger: Logger;
-  readonly limits: Limits;
+  readonly limits: ConnectionLimits;
 }
 
 /** How long a connection we closed may wait for the peer to close its side. */

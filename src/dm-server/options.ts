@@ -4,10 +4,17 @@
  * username, sendQueueBytes each connection's output. The rest is this protocol's own.
  */
 import type { Logger } from 'pino';
-import type { Limits } from '../server/options.js';
+import type { ConnectionLimits } from '../conn/connection.js';
+
+/** The byte limits this protocol shares with the chat rooms, and every connection's own. */
+export interface DirectLimits extends ConnectionLimits {
+  readonly maxRequestBytes: number;
+  readonly maxMessageBytes: number;
+  readonly maxNameBytes: number;
+}
 
 export interface DirectOptions {
-  readonly limits: Limits;
+  readonly limits: DirectLimits;
   readonly logger: Logger;
   /**
    * How long a FORWARD waits for the recipient's RECEIVED before the sender gets ERROR 102.
