@@ -66,11 +66,25 @@ export function buildRequest(
   }
 }
 
-/** A ROOM_REF or JOIN_ID: a non-negative decimal integer (T7), surrounding spaces allowed. */
+/**
+ * A ROOM_REF or JOIN_ID: a non-negative decimal integer of any length (T7), surrounding spaces
+ * allowed. A number too long to be one roomcast issued (some clients send 39-digit refs
+ * derived from hashes) is still a number: it comes back as `Infinity`, which names no room
+ * and no connection, so the request gets "no such room" or "unknown user", not a format error.
+ */
 export function parseId(text: string): number | undefined {
   const t = text.trim();
-  if (!/^\d{1,15}$/.test(t)) return undefined;
-  return Number(t);
+  if (!/^\d+$/.test(t)) return undefined;
+  const significant = t.replace(/^0+(?=\d)/, '');
+  return significant.length > MAX_ID_DIGITS ? Number.POSITIVE_INFINITY : Number(significant);
+}
+
+/** Identifiers roomcast issues stay far below 10^15, so every one of them is a safe integer. */
+const MAX_ID_DIGITS = 15;
+
+/** An identifier for an error detail: `Infinity` stands for one too long to be issued. */
+export function showId(id: number): string {
+  return Number.isFinite(id) ? String(id) : `of over ${MAX_ID_DIGITS} digits`;
 }
 
 function badNumber(key: string, value: string): ProtocolError {

@@ -4,8 +4,10 @@
  *
  * Framing decisions where the handout is silent (docs/protocol.md, "Parsing"):
  * - A request begins with a line whose key names it; the other keys may come in any order.
- * - JOIN, LEAVE and DISCONNECT end when their last field arrives; cut short by a blank line,
- *   the next request or a quiet connection, they are accepted if their essential fields are in.
+ * - JOIN, LEAVE and DISCONNECT end when their last field arrives; cut short by a blank line or
+ *   the next request, they are accepted if their essential fields are in. A quiet connection
+ *   only completes a last line that lacks its `\n`: a request whose lines all ended is never
+ *   cut by a pause, so a person typing it line by line is not interrupted (T11).
  * - CHAT ends at the first blank line; MESSAGE takes every line up to it, except a line
  *   carrying a header (JOIN_ID, CLIENT_NAME) that has not arrived yet.
  * - An unknown request gets one error 1 and is skipped up to a blank line or the next request.
@@ -65,11 +67,12 @@ export class TcdParser implements LineSink {
   }
 
   /**
-   * True when a quiet connection would let `quiet()` finish something (T11). Cheap on the
-   * hot path: a chunk that ends mid-CHAT, or mid-line of anything but HELO or KILL_SERVICE,
-   * needs no quiet timer.
+   * True when a quiet connection would let `quiet()` finish something (T11): a last line
+   * without its `\n`, of a JOIN, LEAVE or DISCONNECT, or a HELO or KILL_SERVICE. Cheap on
+   * the hot path: a chunk that ends mid-CHAT, or at the end of a line, needs no quiet timer.
    */
   get waitingOnQuiet(): boolean {
+    if (!this.lines.hasPartial) return false;
     if (this.mode === 'block') return this.block?.command !== 'CHAT';
     if (this.mode !== 'idle') return false;
     const first = this.lines.partialFirstByte;
@@ -81,15 +84,19 @@ export class TcdParser implements LineSink {
     return this.drain();
   }
 
-  /** The connection went quiet: finish a JOIN, LEAVE, DISCONNECT, HELO or KILL left without its final newline. */
+  /**
+   * The connection went quiet: finish a JOIN, LEAVE, DISCONNECT, HELO or KILL_SERVICE whose
+   * last line came without its final newline. Lines that all ended are left waiting.
+   */
   quiet(): ParseResult[] {
     const partial = this.lines.peekPartial();
+    if (partial === undefined) return [];
     if (this.mode === 'block' && this.block !== undefined && this.block.command !== 'CHAT') {
-      const field = partial === undefined ? undefined : splitField(partial);
+      const field = splitField(partial);
       if (field !== undefined && blockGrammar[this.block.command].fields.includes(field.key)) {
         this.lines.takePartial(this);
+        if (this.mode === 'block') this.finishCut(false);
       }
-      if (this.mode === 'block') this.finishCut(false);
     } else if (this.mode === 'idle' && partial !== undefined && isSingleLineRequest(partial)) {
       this.lines.takePartial(this);
     }
