@@ -9,6 +9,12 @@
  * - `member`: receives every event of the room.
  * - `leaving`: LEFT_CHATROOM sent; receives no CHAT, only its own leave notice (T3).
  * Every change of state is one of the named transitions below; nothing else writes `state`.
+ *
+ * A room exists while it has members: it is made by its first JOIN and forgotten when its
+ * last member's leave is delivered, so empty rooms cost nothing and nobody can fill the room
+ * space by creating rooms and leaving them (T7). Its ref is never given to another name: refs
+ * only grow, and the registry remembers which were issued (a repeated LEAVE of a forgotten
+ * ref still gets LEFT_CHATROOM, T4).
  */
 import { IdAllocator } from './ids.js';
 
@@ -38,7 +44,7 @@ interface MutableMembership<M> extends Membership<M> {
   state: MembershipState;
 }
 
-/** What a JOIN did: `entry` is the membership; `published` says whether a join event is due. */
+/** What a JOIN did: `entry` is the membership (and `entry.room` the room). */
 export interface JoinOutcome<M> {
   readonly entry: Membership<M>;
   /** False for a repeated JOIN of a room the member is in (T5): nothing is published. */
@@ -51,17 +57,6 @@ export class RoomRegistry<M> {
   private readonly byMember = new Map<M, Map<number, MutableMembership<M>>>();
   private readonly refs = new IdAllocator();
 
-  /** The room of that name, created on first use with the next ROOM_REF (T7). */
-  getOrCreate(name: string): Room<M> {
-    let room = this.byName.get(name);
-    if (room === undefined) {
-      room = { ref: this.refs.next(), name, members: new Map() };
-      this.byName.set(name, room);
-      this.byRef.set(room.ref, room);
-    }
-    return room;
-  }
-
   /** The room of that name if it exists; never creates one. */
   find(name: string): Room<M> | undefined {
     return this.byName.get(name);
@@ -71,8 +66,14 @@ export class RoomRegistry<M> {
     return this.byRef.get(ref);
   }
 
+  /** Rooms with members (or members on their way in or out). */
   get roomCount(): number {
     return this.byRef.size;
+  }
+
+  /** True if `ref` was given to some room, even one since forgotten (T7). */
+  wasIssued(ref: number): boolean {
+    return this.refs.wasIssued(ref);
   }
 
   membership(room: Room<M>, member: M): Membership<M> | undefined {
@@ -89,12 +90,17 @@ export class RoomRegistry<M> {
   }
 
   /**
-   * JOIN: `member` enters `room` as `joining`. A repeated JOIN (T5) changes nothing; a member
-   * that is still leaving the room is taken back as `joining`, with the name it gives now.
+   * JOIN: `member` enters the room `name` as `joining`; a room not in use is made, with the
+   * next ROOM_REF (T7). A repeated JOIN (T5) changes nothing; a member that is still leaving
+   * the room is taken back as `joining`, with the name it gives now.
    */
-  join(room: Room<M>, member: M, clientName: string): JoinOutcome<M> {
-    const own = this.byRef.get(room.ref);
-    if (own !== room) throw new Error(`room ${room.ref} is not this registry's`);
+  join(name: string, member: M, clientName: string): JoinOutcome<M> {
+    let own = this.byName.get(name);
+    if (own === undefined) {
+      own = { ref: this.refs.next(), name, members: new Map() };
+      this.byName.set(name, own);
+      this.byRef.set(own.ref, own);
+    }
     const existing = own.members.get(member);
     if (existing !== undefined && existing.state !== 'leaving') {
       return { entry: existing, fresh: false };
@@ -143,14 +149,22 @@ export class RoomRegistry<M> {
     return entries;
   }
 
-  /** The leave event reached this node: a member still leaving is out of the room. */
+  /**
+   * The leave event reached this node: a member still leaving is out of the room, and a room
+   * left empty is forgotten (T7).
+   */
   leaveDelivered(entry: Membership<M>): void {
     const own = this.current(entry);
     if (own?.state !== 'leaving') return; // joined again while its leave was on the way
-    own.room.members.delete(own.member);
+    const room = own.room;
+    room.members.delete(own.member);
+    if (room.members.size === 0) {
+      this.byName.delete(room.name);
+      this.byRef.delete(room.ref);
+    }
     const rooms = this.byMember.get(own.member);
     if (rooms === undefined) return;
-    rooms.delete(own.room.ref);
+    rooms.delete(room.ref);
     if (rooms.size === 0) this.byMember.delete(own.member);
   }
 

@@ -50,24 +50,25 @@ test('T11 a five-line MESSAGE reaches every member intact', async () => {
 test('T11 a whole session pipelined in one segment', async () => {
   const c = await WireClient.connect(srv.port);
   const probe = await WireClient.connect(srv.port);
-  // JOIN_IDs are issued in order, so the probe's tells the id this pipelined JOIN will get.
+  // JOIN_IDs are issued in order, so the probe's tells the id this pipelined JOIN will get;
+  // the probe stays in the room, so the room keeps its ref (T7).
   const j = await joinRoom(probe, 'pipelined', 'probe');
-  probe.close();
   const s = session('pipelined', j.roomRef, j.joinId + 1);
   c.send(s.input);
   await c.expect(s.output);
   await c.expectClosed();
+  probe.close();
 });
 
 test('T11 a whole session one byte per segment', async () => {
   const c = await WireClient.connect(srv.port);
   const probe = await WireClient.connect(srv.port);
   const j = await joinRoom(probe, 'bytewise', 'probe');
-  probe.close();
   const s = session('bytewise', j.roomRef, j.joinId + 1);
   await c.sendByteByByte(s.input);
   await c.expect(s.output);
   await c.expectClosed();
+  probe.close();
 });
 
 test('T11 a peer quiet mid-request is looked at once, not woken every quiet period', async () => {
@@ -85,10 +86,11 @@ test('T11 a peer quiet mid-request is looked at once, not woken every quiet peri
   });
   try {
     const c = await WireClient.connect(quietSrv.port);
-    c.send('JOIN_CHATROOM: r\n'); // waits for CLIENT_NAME, which never comes
+    // Quiet mid-line, and the part line completes nothing: looked at once, then left alone.
+    c.send('JOIN_CHATROOM: r\nCLIENT_IP: 0\nPO');
     await new Promise((resolve) => setTimeout(resolve, quietMs * 15));
     assert.equal(calls, 1);
-    c.send('CLIENT_IP: 0\nPORT: 0\nCLIENT_NAME: late\n'); // new bytes: served as usual
+    c.send('RT: 0\nCLIENT_NAME: late\n'); // new bytes: served as usual
     const reply = await c.nextReply();
     assert.equal(reply.type, 'joined');
     c.close();

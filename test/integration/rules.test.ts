@@ -163,10 +163,17 @@ describe('PROTOCOL.md Part 1 rules', () => {
     const a2 = await joinRoom(a, r2, 'alice');
     assert.equal(a1.joinId, a2.joinId);
     assert.notEqual(a1.roomRef, a2.roomRef);
+    const r3 = freshRoom();
+    const b3 = await joinRoom(b, r3, 'bob');
+    assert.notEqual(b3.roomRef, a1.roomRef, 'another name never gets a ref in use');
     a.send(request.disconnect('alice'));
     await a.expectClosed();
+    // r1 emptied and may be forgotten (T7): joined again, it gets a ref, never one another
+    // name has had, and a new room after it does not get the forgotten ref either.
     const b1 = await joinRoom(b, r1, 'alice');
-    assert.equal(b1.roomRef, a1.roomRef, 'a room keeps its ref after it empties');
+    assert.ok(![a2.roomRef, b3.roomRef].includes(b1.roomRef), 'not a ref of another name');
+    const b4 = await joinRoom(b, freshRoom(), 'bob');
+    assert.ok(![a1.roomRef, a2.roomRef].includes(b4.roomRef), 'a forgotten ref is never reused');
     assert.ok(b1.joinId > a1.joinId, 'a new connection never gets an old JOIN_ID');
     for (const id of [a1.roomRef, a2.roomRef, a1.joinId, b1.joinId])
       assert.ok(Number.isInteger(id) && id >= 0);

@@ -5,25 +5,42 @@ import { RoomRegistry } from '../../src/core/rooms.js';
 
 test('T7 a room name gets one ref while it has members; refs start at 1', () => {
   const rooms = new RoomRegistry<string>();
-  const a = rooms.getOrCreate('a');
-  const b = rooms.getOrCreate('b');
+  const a = rooms.join('a', 'm1', 'mia').entry.room;
+  const b = rooms.join('b', 'm1', 'mia').entry.room;
   assert.equal(a.ref, 1);
   assert.equal(b.ref, 2);
-  assert.equal(rooms.getOrCreate('a'), a);
+  assert.equal(rooms.join('a', 'm2', 'max').entry.room, a, 'a second member, the same room');
+  assert.equal(rooms.find('a'), a);
   assert.equal(rooms.get(2), b);
   assert.equal(rooms.get(99), undefined);
+  assert.equal(rooms.roomCount, 2);
+});
+
+test('T7 an emptied room is forgotten; its ref is never given to another name', () => {
+  const rooms = new RoomRegistry<string>();
+  const first = rooms.join('a', 'm', 'mia').entry;
+  rooms.joinDelivered(first);
+  rooms.beginLeave(first);
+  assert.equal(rooms.roomCount, 1, 'still there while the leave is on its way');
+  rooms.leaveDelivered(first);
+  assert.equal(rooms.roomCount, 0);
+  assert.equal(rooms.find('a'), undefined);
+  assert.equal(rooms.get(1), undefined);
+  assert.equal(rooms.wasIssued(1), true, 'a forgotten ref is remembered as issued (T4)');
+  assert.equal(rooms.wasIssued(2), false);
+  assert.equal(rooms.join('b', 'm', 'mia').entry.room.ref, 2, 'refs only grow');
+  assert.equal(rooms.join('a', 'm', 'mia').entry.room.ref, 3, 'the name gets a new ref');
 });
 
 test('memberships move joining -> member -> leaving -> gone, through named transitions', () => {
   const rooms = new RoomRegistry<string>();
-  const r1 = rooms.getOrCreate('one');
-  const r2 = rooms.getOrCreate('two');
-  const { entry: e2 } = rooms.join(r2, 'c', 'carol');
-  const first = rooms.join(r1, 'c', 'carol');
+  const { entry: e2 } = rooms.join('two', 'c', 'carol');
+  const first = rooms.join('one', 'c', 'carol');
   const e1 = first.entry;
+  const r1 = e1.room;
   assert.equal(first.fresh, true);
   assert.equal(e1.state, 'joining');
-  const again = rooms.join(r1, 'c', 'other');
+  const again = rooms.join('one', 'c', 'other');
   assert.equal(again.entry, e1, 'T5 joining twice returns the same membership');
   assert.equal(again.fresh, false, 'T5 and publishes nothing');
   assert.equal(e1.clientName, 'carol');
@@ -42,8 +59,8 @@ test('memberships move joining -> member -> leaving -> gone, through named trans
 
 test('T6 beginLeaveAll returns ascending ROOM_REF, whatever the join order', () => {
   const rooms = new RoomRegistry<string>();
-  const refs = ['x', 'y', 'z'].map((name) => rooms.getOrCreate(name));
-  for (const room of [...refs].reverse()) rooms.join(room, 'm', 'mia');
+  for (const name of ['x', 'y', 'z']) rooms.join(name, 'first', 'f'); // refs 1, 2, 3
+  for (const name of ['z', 'x', 'y']) rooms.join(name, 'm', 'mia');
   assert.deepEqual(
     rooms.beginLeaveAll('m').map((e) => e.room.ref),
     [1, 2, 3],
@@ -52,11 +69,11 @@ test('T6 beginLeaveAll returns ascending ROOM_REF, whatever the join order', () 
 
 test('a member that joins again while its leave is on the way stays in the room', () => {
   const rooms = new RoomRegistry<string>();
-  const room = rooms.getOrCreate('r');
-  const { entry } = rooms.join(room, 'm', 'mia');
+  const { entry } = rooms.join('r', 'm', 'mia');
+  const room = entry.room;
   rooms.joinDelivered(entry);
   rooms.beginLeave(entry);
-  const back = rooms.join(room, 'm', 'mia2');
+  const back = rooms.join('r', 'm', 'mia2');
   assert.equal(back.fresh, true, 'a new join event is due');
   assert.equal(back.entry.state, 'joining');
   assert.equal(back.entry.clientName, 'mia2');

@@ -37,7 +37,11 @@ async function droppedConnection(ctx: CheckContext): Promise<void> {
   await expectLeaveNotice(b.p, b.roomRef, 'alice');
 }
 
-/** T7: one ROOM_REF per room name, the same for everyone and after the room emptied. */
+/**
+ * T7: one ROOM_REF per room name, the same for everyone while the room has members, and never
+ * given to another name. An emptied room may be forgotten: joined again it may get a new ref,
+ * but never one another name has had, and its old ref does not go to a new name.
+ */
 async function roomRefStable(ctx: CheckContext): Promise<void> {
   const [a, b] = await ctx.group(ctx.room('x'), ['alice', 'bob']);
   if (a === undefined || b === undefined) return;
@@ -45,10 +49,18 @@ async function roomRefStable(ctx: CheckContext): Promise<void> {
   const y = await ctx.join(a.p, ctx.room('y'), 'alice');
   if (y.roomRef === a.roomRef)
     mismatch(a.p, `a ROOM_REF other than ${a.roomRef} for another room`, y.roomRef);
+  const [keeper] = await ctx.group(ctx.room('y'), ['yvonne']); // room y keeps members
   for (const m of [a, b]) m.p.destroy();
+  if (keeper !== undefined) await expectLeaveNotice(keeper.p, keeper.roomRef, 'alice');
   const [c] = await ctx.group(ctx.room('x'), ['carol']);
-  if (c !== undefined && c.roomRef !== a.roomRef) {
-    mismatch(c.p, `ROOM_REF ${a.roomRef} again for the emptied room`, c.roomRef);
+  if (c !== undefined && c.roomRef === y.roomRef) {
+    mismatch(c.p, `a ROOM_REF other than ${y.roomRef}, which is room y's`, c.roomRef);
+  }
+  if (keeper === undefined) return;
+  const z = await ctx.join(keeper.p, ctx.room('z'), 'yvonne');
+  const taken = [a.roomRef, y.roomRef, ...(c === undefined ? [] : [c.roomRef])];
+  if (taken.includes(z.roomRef)) {
+    mismatch(keeper.p, `a ROOM_REF for a new room, not one of ${taken.join(', ')}`, z.roomRef);
   }
 }
 

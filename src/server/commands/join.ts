@@ -15,16 +15,17 @@ export const join: CommandHandler<Join> = (ctx, session, req) => {
     session.replyError(protocolError(ErrorCode.InvalidName, nameError));
     return;
   }
-  if (ctx.rooms.find(req.room) === undefined && ctx.rooms.roomCount >= limits.maxRooms) {
-    session.replyError(protocolError(ErrorCode.RoomLimit, `at most ${limits.maxRooms}`));
-    return;
-  }
-  const room = ctx.rooms.getOrCreate(req.room);
-  const existing = ctx.rooms.membership(room, session);
+  const found = ctx.rooms.find(req.room);
+  const existing = found === undefined ? undefined : ctx.rooms.membership(found, session);
   if (existing === undefined && ctx.rooms.roomCountOf(session) >= limits.maxRoomsPerConnection) {
     session.replyError(
       protocolError(ErrorCode.TooManyRooms, `at most ${limits.maxRoomsPerConnection}`),
     );
+    return;
+  }
+  // Rooms with members count; an emptied room is forgotten (T7), so the limit cannot be used up.
+  if (found === undefined && ctx.rooms.roomCount >= limits.maxRooms) {
+    session.replyError(protocolError(ErrorCode.RoomLimit, `at most ${limits.maxRooms}`));
     return;
   }
   if (session.joinId === undefined) {
@@ -32,8 +33,10 @@ export const join: CommandHandler<Join> = (ctx, session, req) => {
     ctx.sessionsByJoinId.set(session.joinId, session);
   }
   const joinId = session.joinId;
+  const { entry, fresh } = ctx.rooms.join(req.room, session, req.clientName);
+  const room = entry.room;
   // T2: JOINED_CHATROOM is queued before the join notice can be delivered.
   session.reply(joinedReply(room.name, ctx.roomEndpoint(session), room.ref, joinId));
-  if (!ctx.rooms.join(room, session, req.clientName).fresh) return; // T5: idempotent
+  if (!fresh) return; // T5: idempotent
   ctx.bus.publish({ kind: 'join', roomRef: room.ref, joinId, clientName: req.clientName });
 };
