@@ -108,7 +108,7 @@ export const serveOptions = [
     kind: 'int',
     min: 1,
     default: String(defaultLimits.maxRooms),
-    help: 'rooms the server may hold; rooms live as long as the service (error 15)',
+    help: 'rooms with members the server may hold at once (error 15); emptied rooms are forgotten',
   },
   {
     flag: 'send-queue-bytes',
@@ -132,7 +132,7 @@ export const serveOptions = [
     kind: 'int',
     min: 0,
     default: String(defaultLimits.rateLimitPerSecond),
-    help: 'requests per second one connection may sustain (error 11 past it); 0: no limit',
+    help: 'requests per second one connection may sustain; past it the connection is read more slowly (nothing is refused); 0: no limit',
   },
   {
     flag: 'rate-burst',
@@ -140,7 +140,7 @@ export const serveOptions = [
     kind: 'int',
     min: 1,
     default: String(defaultLimits.rateBurst),
-    help: 'requests above the rate one connection may send at once; more refusals than this in a row: disconnect',
+    help: 'requests above the rate one connection may send at once before it is slowed down',
   },
   {
     flag: 'max-connections',

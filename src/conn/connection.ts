@@ -1,13 +1,23 @@
 /**
  * What every client connection has, whatever protocol it speaks: its stream, its bounded and
- * batched output queue, its request-rate bucket, its idle timer, and how it closes. A
- * protocol's session extends this with its parser and its requests; nothing here knows
- * either protocol.
+ * batched output queue, the pace at which its requests are taken, its idle timer, and how it
+ * closes. A protocol's session extends this with its parser and its requests; nothing here
+ * knows either protocol.
+ *
+ * Requests are taken through an inbox. A protocol parses what it reads and hands the requests
+ * over (`accept`); they are served in order (`serve`) unless one of two things says wait:
+ * - the request-rate bucket is empty (throttling, as IRC servers' "fakelag"): the connection
+ *   waits until the bucket refills;
+ * - the IntakeGate is closed: output backs up, or this turn's output budget is spent.
+ * While it waits the connection stops reading, so the unread bytes stay in the kernel and TCP
+ * slows the sender; nothing is refused or dropped, and every request already read is served,
+ * in order, once it may go on. Invariant: requests wait in the inbox only while reading is paused.
  */
 import type { Duplex } from 'node:stream';
 import type { Logger } from 'pino';
 import { TokenBucket } from '../core/token-bucket.js';
 import type { ConnectionInfo, DropCause } from './info.js';
+import type { GateWaiter } from './intake-gate.js';
 import { SendQueue, type FlushScheduler } from './send-queue.js';
 
 export type { ConnectionInfo, DropCause } from './info.js';
@@ -18,7 +28,7 @@ export interface ConnectionLimits {
   readonly sendQueueBytes: number;
   /** A connection that sends nothing for this long is closed; 0: never. */
   readonly idleTimeoutMs: number;
-  /** Requests per second one connection may sustain; 0: no limit. */
+  /** Requests per second one connection may sustain before it is slowed down; 0: no limit. */
   readonly rateLimitPerSecond: number;
   /** Requests one connection may send at once above the sustained rate. */
   readonly rateBurst: number;
@@ -33,8 +43,24 @@ export interface ConnectionSettings {
 
 /** How long a connection we closed may wait for the peer to close its side. */
 const LINGER_MS = 2000;
+/** A throttled connection wakes for about this many milliseconds' worth of requests at once. */
+const THROTTLE_STEP_MS = 10;
 
-export abstract class Connection {
+/** Why reading is paused; several may hold at once, and reading resumes when none does. */
+const Hold = {
+  /** The request rate is spent: a timer will refill it. */
+  rate: 1,
+  /** The IntakeGate is closed: it releases the connection. */
+  gate: 2,
+  /** The protocol asked (replies it still owes, for instance). */
+  protocol: 4,
+} as const;
+
+type Hold = (typeof Hold)[keyof typeof Hold];
+
+const NOTHING: never[] = [];
+
+export abstract class Connection<R = unknown> implements GateWaiter {
   state: ConnectionState = 'open';
   protected closeReason = 'peer closed';
   /** Our side is closed: nothing more may be queued. */
@@ -42,17 +68,24 @@ export abstract class Connection {
   private childLog: Logger | undefined;
   private readonly queue: SendQueue;
   private readonly rate: TokenBucket | undefined;
-  /** Requests refused in a row for going over the rate; past the burst, the peer is cut off. */
-  private refusedInARow = 0;
   private idleTimer: NodeJS.Timeout | undefined;
   private lingerTimer: NodeJS.Timeout | undefined;
+  private throttleTimer: NodeJS.Timeout | undefined;
+  /** Requests read and not yet served, from `inboxNext` on. */
+  private inbox: R[] = NOTHING;
+  private inboxNext = 0;
+  /** Hold flags: why reading is paused (0: it is not). */
+  private held = 0;
+  /** The peer sent its last byte; `inputEnded` is due once the inbox is served. */
+  private peerDone = false;
+  private endDelivered = false;
 
   constructor(
     readonly id: number | string,
     protected readonly stream: Duplex,
     readonly info: ConnectionInfo,
     protected readonly settings: ConnectionSettings,
-    scheduler: FlushScheduler,
+    private readonly scheduler: FlushScheduler,
   ) {
     const { sendQueueBytes, rateLimitPerSecond, rateBurst, idleTimeoutMs } = settings.limits;
     this.queue = new SendQueue(stream, scheduler, sendQueueBytes, (queued) =>
@@ -62,10 +95,7 @@ export abstract class Connection {
       this.rate = new TokenBucket(rateLimitPerSecond, rateBurst, Date.now());
     }
     if (idleTimeoutMs > 0) {
-      this.idleTimer = setTimeout(() => {
-        this.dropped('idle');
-        this.idledOut();
-      }, idleTimeoutMs);
+      this.idleTimer = setTimeout(() => this.idleTimeout(), idleTimeoutMs);
       this.idleTimer.unref();
     }
     stream.on('data', (chunk: Buffer) => {
@@ -115,55 +145,72 @@ export abstract class Connection {
     this.ending();
   }
 
+  /** The IntakeGate opened: take the requests that waited, then read again. */
+  release(): void {
+    this.unhold(Hold.gate);
+  }
+
   /** A receive-only connection is silent by design: no idle timeout for it. */
   protected stopIdleTimer(): void {
     if (this.idleTimer !== undefined) clearTimeout(this.idleTimer);
     this.idleTimer = undefined;
   }
 
-  /** The clock for `withinRate`, read once per batch of requests and only when rates count. */
-  protected rateClock(requests: number): number {
-    return requests > 0 && this.rate !== undefined ? Date.now() : 0;
+  /** Requests the protocol parsed from what it read: served in order, at the allowed pace. */
+  protected accept(requests: R[]): void {
+    if (requests.length === 0) return;
+    if (this.inboxNext >= this.inbox.length) {
+      this.inbox = requests;
+      this.inboxNext = 0;
+    } else {
+      for (const request of requests) this.inbox.push(request);
+    }
+    this.pump();
   }
 
   /**
-   * The request-rate limit of Part 3: true if this request may be served. Over the rate the
-   * protocol's refusal is sent; more refusals in a row than the burst cut the peer off.
+   * The peer will send nothing more (its end came with the first bytes, before this connection
+   * listened, or later): `inputEnded` follows once the inbox is served.
    */
-  protected withinRate(now: number): boolean {
-    if (this.rate === undefined || this.rate.take(now)) {
-      this.refusedInARow = 0;
-      return true;
-    }
-    if (++this.refusedInARow > this.settings.limits.rateBurst) {
-      this.drop('flood', `request flood: ${this.refusedInARow} refused in a row`);
-    } else {
-      this.rateRefused();
-    }
-    return false;
+  protected peerEnded(): void {
+    this.peerDone = true;
+    if (this.inboxNext >= this.inbox.length) this.endOfInput();
+  }
+
+  /** Stops reading until `resumeReading`, for the protocol's own reasons. */
+  protected pauseReading(): void {
+    this.hold(Hold.protocol);
+  }
+
+  protected resumeReading(): void {
+    this.unhold(Hold.protocol);
   }
 
   protected drop(cause: DropCause, reason: string): void {
     if (this.state === 'closed') return;
     this.log.warn({ cause, reason }, 'disconnecting');
     this.dropped(cause);
-    // A flooder still gets the replies and errors it earned; a slow reader would not read them.
-    if (cause === 'flood') this.finish(reason);
-    else this.abort(reason);
+    this.abort(reason);
   }
 
-  /** Bytes from the peer, while the connection is open. */
+  /** Bytes from the peer, while the connection is open: parse them and `accept` the requests. */
   protected abstract received(chunk: Buffer): void;
-  /** The peer will send nothing more. */
-  protected abstract peerEnded(): void;
-  /** One request over the rate: the protocol's refusal. */
-  protected abstract rateRefused(): void;
+  /** One request, in order. */
+  protected abstract serve(request: R): void;
+  /** The peer will send nothing more, and every request it sent has been served. */
+  protected abstract inputEnded(): void;
   /** Nothing received for the idle timeout. */
   protected abstract idledOut(): void;
   /** The server is cutting this connection off, for `cause`. */
   protected abstract dropped(cause: DropCause): void;
   /** The connection is closed and its timers are stopped. */
   protected abstract closed(reason: string): void;
+  /** Every request read so far has been served (the inbox is empty). */
+  protected inputServed(): void {}
+  /** True for requests the rate does not count (answers rather than requests). */
+  protected rateExempt(_request: R): boolean {
+    return false;
+  }
   /** Our side began closing. */
   protected ending(): void {}
   /** Extra fields for the `connection closed` log line. */
@@ -171,10 +218,97 @@ export abstract class Connection {
     return {};
   }
 
+  /** Serves the inbox until it is empty, or the rate or the gate says wait. */
+  private pump(): void {
+    if ((this.held & (Hold.rate | Hold.gate)) !== 0) return; // a timer or the gate will call again
+    const gate = this.scheduler.gate;
+    const now = this.rate === undefined ? 0 : Date.now();
+    while (this.inboxNext < this.inbox.length) {
+      if (this.state !== 'open') break; // nothing after DISCONNECT or an abort is acted on
+      if (gate.closed) {
+        this.hold(Hold.gate);
+        gate.wait(this);
+        return;
+      }
+      const request = this.inbox[this.inboxNext] as R;
+      if (this.rate !== undefined && !this.rateExempt(request) && !this.rate.take(now)) {
+        this.throttle(now);
+        return;
+      }
+      this.inboxNext++;
+      this.serveSafely(request);
+    }
+    this.inbox = NOTHING;
+    this.inboxNext = 0;
+    if (this.state !== 'open') return;
+    this.inputServed();
+    if (this.peerDone) this.endOfInput();
+  }
+
+  private endOfInput(): void {
+    if (this.endDelivered || this.state !== 'open') return;
+    this.endDelivered = true;
+    this.inputEnded();
+  }
+
+  private serveSafely(request: R): void {
+    try {
+      this.serve(request);
+    } catch (err) {
+      // A bug must cost one connection, never the process: log it, cut this peer off.
+      this.log.error({ err }, 'request handler failed');
+      this.drop('internal-error', 'internal error');
+    }
+  }
+
+  /** Fakelag: wait until about THROTTLE_STEP_MS of requests are allowed again. */
+  private throttle(now: number): void {
+    const rate = this.rate;
+    if (rate === undefined) return;
+    this.hold(Hold.rate);
+    const step = Math.max(1, (this.settings.limits.rateLimitPerSecond * THROTTLE_STEP_MS) / 1000);
+    const waitMs = Math.max(1, Math.ceil(rate.msUntil(step, now)));
+    if (this.settings.logger.isLevelEnabled('debug')) {
+      this.log.debug({ waitMs, waiting: this.inbox.length - this.inboxNext }, 'throttled');
+    }
+    this.throttleTimer = setTimeout(() => {
+      this.throttleTimer = undefined;
+      this.unhold(Hold.rate);
+    }, waitMs);
+  }
+
+  private hold(flag: Hold): void {
+    if (this.held === 0) this.stream.pause();
+    this.held |= flag;
+  }
+
+  /** Clears one reason to wait; with none left, serves what waited and reads again. */
+  private unhold(flag: Hold): void {
+    if ((this.held & flag) === 0) return;
+    this.held &= ~flag;
+    if ((flag & (Hold.rate | Hold.gate)) !== 0) this.pump();
+    if (this.held === 0 && this.state === 'open') this.stream.resume();
+  }
+
+  private idleTimeout(): void {
+    // A connection we stopped reading has not gone quiet: it is waiting on us.
+    if (this.held !== 0 || this.inboxNext < this.inbox.length) {
+      this.idleTimer?.refresh();
+      return;
+    }
+    this.dropped('idle');
+    this.idledOut();
+  }
+
   private onClose(): void {
     this.ended = true;
     this.stopIdleTimer();
     if (this.lingerTimer !== undefined) clearTimeout(this.lingerTimer);
+    if (this.throttleTimer !== undefined) clearTimeout(this.throttleTimer);
+    this.scheduler.gate.forget(this);
+    this.queue.close();
+    this.inbox = NOTHING;
+    this.inboxNext = 0;
     this.state = 'closed';
     const details = { conn: this.id, reason: this.closeReason, ...this.closeDetails() };
     this.settings.logger.info(details, 'connection closed');

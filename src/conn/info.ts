@@ -9,7 +9,7 @@ export interface ConnectionInfo {
 }
 
 /** Why the server cut a connection off on its own initiative. */
-export type DropCause = 'slow-reader' | 'flood' | 'idle' | 'internal-error';
+export type DropCause = 'slow-reader' | 'idle' | 'internal-error';
 
 /** Why a connection is turned away before a protocol's server takes it. */
 export type RefusalKind = 'server-full' | 'idle';

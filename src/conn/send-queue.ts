@@ -9,16 +9,27 @@
  * not mistaken for a slow one. A reader whose socket still holds more than the bound, from
  * earlier turns, when more arrives or is about to be written is cut off; nobody else waits
  * for it. What one connection can hold is so the bound plus one turn's output.
+ *
+ * Every queued byte and every write the socket could not take is reported to the scheduler's
+ * IntakeGate, which slows intake when output backs up across the board. One connection may be
+ * queued a quarter of its bound in one turn before intake waits for the next: so a reader
+ * that keeps up never holds much more than its bound, however large the burst.
  */
+import { IntakeGate } from './intake-gate.js';
+
 export interface ByteSink {
+  /** False when the sink holds more than it wants: it emits 'drain' once it has written it all. */
   write(chunk: Buffer): boolean;
   readonly writableLength: number;
+  once(event: 'drain', listener: () => void): unknown;
 }
 
 /** Flushes every queue that received bytes during this turn, once, in the check phase. */
 export class FlushScheduler {
   private readonly dirty = new Set<SendQueue>();
   private scheduled = false;
+
+  constructor(readonly gate: IntakeGate = new IntakeGate()) {}
 
   mark(queue: SendQueue): void {
     this.dirty.add(queue);
@@ -30,8 +41,10 @@ export class FlushScheduler {
 
   private readonly run = (): void => {
     this.scheduled = false;
+    const written = this.dirty.size;
     for (const queue of this.dirty) queue.flush();
     this.dirty.clear();
+    this.gate.turnEnded(written);
   };
 }
 
@@ -39,6 +52,8 @@ export class SendQueue {
   private pending: Buffer[] = [];
   private pendingBytes = 0;
   private overflowed = false;
+  private awaitingDrain = false;
+  private readonly turnShare: number;
 
   constructor(
     private readonly sink: ByteSink,
@@ -46,7 +61,9 @@ export class SendQueue {
     private readonly limitBytes: number,
     /** Called once when the bound is passed; the queue drops everything after it. */
     private readonly onOverflow: (queuedBytes: number) => void,
-  ) {}
+  ) {
+    this.turnShare = limitBytes / 4;
+  }
 
   /** Bytes waiting here plus bytes the socket holds unsent. */
   get queuedBytes(): number {
@@ -62,6 +79,8 @@ export class SendQueue {
     if (this.pendingBytes === 0) this.scheduler.mark(this);
     this.pending.push(frame);
     this.pendingBytes += frame.length;
+    this.scheduler.gate.queued(frame.length);
+    if (this.pendingBytes > this.turnShare) this.scheduler.gate.shareSpent();
   }
 
   flush(): void {
@@ -77,7 +96,23 @@ export class SendQueue {
         : Buffer.concat(this.pending, this.pendingBytes);
     this.pending = [];
     this.pendingBytes = 0;
-    this.sink.write(chunk);
+    if (!this.sink.write(chunk) && !this.awaitingDrain) {
+      this.awaitingDrain = true;
+      this.scheduler.gate.backedUpSocket(this);
+      // Made only when needed: an idle connection should not carry a closure for this.
+      this.sink.once('drain', () => {
+        this.awaitingDrain = false;
+        this.scheduler.gate.drained(this);
+      });
+    }
+  }
+
+  /** The connection closed: whatever it held no longer counts as backed-up output. */
+  close(): void {
+    this.overflowed = true;
+    this.pending = [];
+    this.pendingBytes = 0;
+    this.scheduler.gate.drained(this);
   }
 
   private overflow(): void {
@@ -85,6 +120,7 @@ export class SendQueue {
     this.overflowed = true;
     this.pending = [];
     this.pendingBytes = 0;
+    this.scheduler.gate.drained(this);
     this.onOverflow(queued);
   }
 }

@@ -21,7 +21,7 @@ export interface DirectSessionHandler {
   closed(session: DirectSession, reason: string): void;
 }
 
-export class DirectSession extends Connection {
+export class DirectSession extends Connection<Col334Request> {
   role: Role | undefined;
   /** The name registered on this connection; kept for logs after the user is released. */
   name: string | undefined;
@@ -29,7 +29,7 @@ export class DirectSession extends Connection {
   user: DirectUser<DirectSession> | undefined;
   private readonly framer: Col334Framer;
   private readonly replies: OrderedReplies;
-  private paused = false;
+  private waitingOnReplies = false;
 
   constructor(
     id: number,
@@ -52,8 +52,8 @@ export class DirectSession extends Connection {
 
   /** Takes the bytes the acceptor read while choosing the protocol. */
   start(head: Buffer): void {
-    if (head.length > 0) this.receive(head);
-    if (this.stream.readableEnded) this.finish('peer ended');
+    if (head.length > 0) this.received(head);
+    if (this.stream.readableEnded) this.peerEnded();
   }
 
   /**
@@ -87,17 +87,28 @@ export class DirectSession extends Connection {
   }
 
   protected received(chunk: Buffer): void {
-    this.receive(chunk);
+    const maxBytes = this.options.limits.maxNameBytes;
+    const frames = this.framer.push(chunk);
+    if (frames.length > 0) this.accept(frames.map((frame) => classifyRequest(frame, maxBytes)));
+  }
+
+  protected serve(request: Col334Request): void {
+    this.handler.request(this, request);
+    // A sender far ahead of its replies is not read until they catch up (bounded memory).
+    if (!this.waitingOnReplies && this.replies.waiting >= this.options.maxPendingPerSender) {
+      this.waitingOnReplies = true;
+      this.pauseReading();
+    }
+  }
+
+  /** Acknowledgements are answers, never slowed down (Part 3 limits requests). */
+  protected override rateExempt(request: Col334Request): boolean {
+    return request.type === 'ack' || request.type === 'refused';
   }
 
   /** The peer is done sending; replies could not reach it any more (no half-open sockets). */
-  protected peerEnded(): void {
+  protected inputEnded(): void {
     this.finish('peer ended');
-  }
-
-  /** COL334 has no rate error: a request over the rate gets ERROR 102 (not done). */
-  protected rateRefused(): void {
-    this.reply(col334Reply.error(Col334Code.UnableToSend));
   }
 
   protected idledOut(): void {
@@ -115,28 +126,10 @@ export class DirectSession extends Connection {
     this.handler.closed(this, reason);
   }
 
-  private receive(chunk: Buffer): void {
-    const maxBytes = this.options.limits.maxNameBytes;
-    const frames = this.framer.push(chunk);
-    const now = this.rateClock(frames.length);
-    for (const frame of frames) {
-      if (this.state !== 'open') return; // nothing after a 103 or an abort is acted on
-      const request = classifyRequest(frame, maxBytes);
-      // Acknowledgements are answers, never rate limited (Part 3 limits requests).
-      const isAnswer = request.type === 'ack' || request.type === 'refused';
-      if (isAnswer || this.withinRate(now)) this.handler.request(this, request);
-    }
-    // A sender far ahead of its replies is not read until they catch up (bounded memory).
-    if (!this.paused && this.replies.waiting >= this.options.maxPendingPerSender) {
-      this.paused = true;
-      this.stream.pause();
-    }
-  }
-
   private resumeIfDrained(): void {
-    if (this.paused && this.replies.waiting < this.options.maxPendingPerSender) {
-      this.paused = false;
-      if (this.state === 'open') this.stream.resume();
+    if (this.waitingOnReplies && this.replies.waiting < this.options.maxPendingPerSender) {
+      this.waitingOnReplies = false;
+      this.resumeReading();
     }
   }
 }

@@ -24,15 +24,16 @@ export const ErrorCode = {
   KillRefused: 9,
   /** Empty or over-long room name or client name. */
   InvalidName: 10,
-  /** Too many requests too fast from this connection. */
-  RateLimited: 11,
+  // 11 is retired: it was "Too many requests". Requests over the rate are now delayed (the
+  // connection is read more slowly), never refused, so nothing sends it; the number stays
+  // unused so that it keeps its old meaning for anyone who logged it.
   /** The server, or this remote address, has reached its connection limit. */
   ServerFull: 12,
   /** The connection sent nothing for longer than the idle timeout. */
   IdleTimeout: 13,
   /** The server is shutting down. */
   ShuttingDown: 14,
-  /** A new room would pass the server's limit on rooms (rooms live as long as the service, T7). */
+  /** A new room would pass the server's limit on rooms with members. */
   RoomLimit: 15,
 } as const;
 
@@ -50,7 +51,6 @@ export const errorDescriptions: Readonly<Record<ErrorCode, string>> = {
   8: 'Too many chat rooms for this connection',
   9: 'KILL_SERVICE not permitted',
   10: 'Invalid name',
-  11: 'Too many requests',
   12: 'Server full',
   13: 'Idle timeout',
   14: 'Server shutting down',

@@ -42,10 +42,11 @@ export class ChatServer
   readonly sessionsByJoinId = new Map<number, Session>();
   private readonly sessions = new ConnectionSet<Session>();
   private readonly scheduler = new FlushScheduler();
+  /** The overload control every connection's requests pass (src/conn/intake-gate.ts). */
+  readonly intake = this.scheduler.gate;
   /** Connections the server cut off, by cause: for operators, metrics and tests. */
   readonly drops: Record<DropCause, number> = {
     'slow-reader': 0,
-    flood: 0,
     idle: 0,
     'internal-error': 0,
   };

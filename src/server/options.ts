@@ -13,7 +13,7 @@ export interface Limits extends ConnectionLimits {
   readonly maxNameBytes: number;
   /** Rooms one connection may be in at once (error 8). */
   readonly maxRoomsPerConnection: number;
-  /** Rooms the server may hold; rooms are never removed (T7), so this bounds their memory (error 15). */
+  /** Rooms with members the server may hold at once (error 15); emptied rooms are forgotten (T7). */
   readonly maxRooms: number;
 }
 
@@ -39,6 +39,6 @@ export const defaultLimits: Limits = {
   maxRooms: 100_000,
   sendQueueBytes: 1_048_576,
   idleTimeoutMs: 0,
-  rateLimitPerSecond: 500,
-  rateBurst: 2000,
+  rateLimitPerSecond: 5000,
+  rateBurst: 10_000,
 };

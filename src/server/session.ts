@@ -4,11 +4,11 @@
  * and room events reach the peer in the order queued.
  */
 import type { Duplex } from 'node:stream';
+import { Connection, type ConnectionInfo, type DropCause } from '../conn/connection.js';
+import type { FlushScheduler } from '../conn/send-queue.js';
 import { ErrorCode, protocolError, type ProtocolError } from '../protocol/errors.js';
 import { TcdParser, type ParseResult } from '../protocol/tcd-parse.js';
 import { errorReply } from '../protocol/tcd-serialize.js';
-import { Connection, type ConnectionInfo, type DropCause } from '../conn/connection.js';
-import type { FlushScheduler } from '../conn/send-queue.js';
 import type { ServerOptions } from './options.js';
 
 export type { ConnectionInfo, DropCause } from '../conn/connection.js';
@@ -19,13 +19,15 @@ export interface SessionHandler {
   dropped(session: Session, cause: DropCause): void;
 }
 
-export class Session extends Connection {
+export class Session extends Connection<ParseResult> {
   /** Issued at the first JOIN and kept for every room of this connection (T7). */
   joinId: number | undefined;
   /** Leave events published for this connection and not yet delivered (DISCONNECT waits on them). */
   pendingLeaves = 0;
   private readonly parser: TcdParser;
   private quietTimer: NodeJS.Timeout | undefined;
+  /** The requests being served came from the quiet timer, which only new bytes may arm again. */
+  private fromQuiet = false;
 
   constructor(
     id: number,
@@ -41,8 +43,8 @@ export class Session extends Connection {
 
   /** Takes the bytes read while the acceptor chose the protocol, and an end that came with them. */
   start(head: Buffer): void {
-    if (head.length > 0) this.receive(this.parser.push(head));
-    if (this.stream.readableEnded) this.receive(this.parser.end());
+    if (head.length > 0) this.received(head);
+    if (this.stream.readableEnded) this.peerEnded();
   }
 
   reply(text: string): void {
@@ -57,16 +59,24 @@ export class Session extends Connection {
   }
 
   protected received(chunk: Buffer): void {
-    this.receive(this.parser.push(chunk));
+    this.fromQuiet = false;
+    const results = this.parser.push(chunk);
+    if (results.length > 0) this.accept(results);
+    else this.inputServed();
   }
 
-  protected peerEnded(): void {
-    this.receive(this.parser.end());
+  protected serve(result: ParseResult): void {
+    this.handler.request(this, result);
   }
 
-  protected rateRefused(): void {
-    const limit = this.options.limits.rateLimitPerSecond;
-    this.replyError(protocolError(ErrorCode.RateLimited, `over ${limit} requests per second`));
+  protected inputEnded(): void {
+    this.accept(this.parser.end());
+  }
+
+  /** Everything read is served: a request left without its final newline may wait on quiet. */
+  protected override inputServed(): void {
+    // A peer quiet mid-request would otherwise wake the timer every quiet-ms for nothing.
+    if (!this.fromQuiet) this.armQuietTimer();
   }
 
   protected idledOut(): void {
@@ -84,24 +94,6 @@ export class Session extends Connection {
     this.handler.closed(this, reason);
   }
 
-  /** `fromQuiet`: the results came from the quiet timer, which only new bytes may arm again. */
-  private receive(results: ParseResult[], fromQuiet = false): void {
-    const now = this.rateClock(results.length);
-    for (const result of results) {
-      if (this.state !== 'open') break; // nothing after DISCONNECT or an abort is acted on
-      if (!this.withinRate(now)) continue;
-      try {
-        this.handler.request(this, result);
-      } catch (err) {
-        // A bug must cost one connection, never the process: log it, cut this peer off.
-        this.log.error({ err }, 'request handler failed');
-        this.drop('internal-error', 'internal error');
-      }
-    }
-    // A peer quiet mid-request would otherwise wake the timer every quiet-ms for nothing.
-    if (!fromQuiet) this.armQuietTimer();
-  }
-
   /** T11: a JOIN, LEAVE or DISCONNECT left without its final newline counts once the peer is quiet. */
   private armQuietTimer(): void {
     if (this.state !== 'open' || !this.parser.waitingOnQuiet) {
@@ -112,7 +104,8 @@ export class Session extends Connection {
     if (this.quietTimer === undefined) {
       this.quietTimer = setTimeout(() => {
         this.quietTimer = undefined;
-        this.receive(this.parser.quiet(), true);
+        this.fromQuiet = true;
+        this.accept(this.parser.quiet());
       }, this.options.quietMs);
       this.quietTimer.unref();
     } else {

@@ -42,6 +42,9 @@ class FakeSink implements ByteSink {
     this.writes.push(chunk);
     return true;
   }
+  once(): this {
+    return this;
+  }
 }
 
 test('SendQueue: everything queued in one turn goes out as one write, in order', async () => {
