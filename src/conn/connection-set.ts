@@ -17,8 +17,15 @@ export class ConnectionSet<C extends Connection> implements Iterable<C> {
     return this.closing;
   }
 
-  add(connection: C): void {
+  /**
+   * Takes a new connection and starts serving it with `head`, the bytes already read from it
+   * (a server that is stopping finishes it at once).
+   */
+  open(connection: C, head: Buffer): void {
     this.members.add(connection);
+    connection.logOpened();
+    if (this.closing) connection.finish('server stopping');
+    else connection.start(head);
   }
 
   delete(connection: C): void {

@@ -145,6 +145,21 @@ export abstract class Connection<R = unknown> implements GateWaiter {
     this.ending();
   }
 
+  /** The `connection opened` log line (with the root logger: no child logger per connection). */
+  logOpened(): void {
+    const { remoteAddress, remotePort, localPort } = this.info;
+    this.settings.logger.info(
+      { conn: this.id, remote: `${remoteAddress}:${remotePort}`, local: localPort },
+      'connection opened',
+    );
+  }
+
+  /** Takes the bytes read while the acceptor chose the protocol, and an end that came with them. */
+  start(head: Buffer): void {
+    if (head.length > 0) this.received(head);
+    if (this.stream.readableEnded) this.peerEnded();
+  }
+
   /** The IntakeGate opened: take the requests that waited, then read again. */
   release(): void {
     this.unhold(Hold.gate);

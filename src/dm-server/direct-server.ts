@@ -38,10 +38,7 @@ export class DirectServer implements ConnectionHandler, DirectSessionHandler {
       this.scheduler,
       this,
     );
-    this.sessions.add(session);
-    session.log.info({ remote: `${info.remoteAddress}:${info.remotePort}` }, 'dm connection');
-    if (this.sessions.stopping) session.finish('server stopping');
-    else session.start(head);
+    this.sessions.open(session, head);
     return session;
   }
 

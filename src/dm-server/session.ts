@@ -50,12 +50,6 @@ export class DirectSession extends Connection<Col334Request> {
     );
   }
 
-  /** Takes the bytes the acceptor read while choosing the protocol. */
-  start(head: Buffer): void {
-    if (head.length > 0) this.received(head);
-    if (this.stream.readableEnded) this.peerEnded();
-  }
-
   /**
    * A receive connection only answers FORWARDs, so silence there is normal: it is exempt from
    * the idle timeout, and closes with its send connection, which is not.

@@ -68,13 +68,7 @@ export class ChatServer
   handle(stream: Duplex, info: ConnectionInfo, head: Buffer = Buffer.alloc(0)): Session {
     const id = this.nextConnectionId++;
     const session = new Session(id, stream, info, this.options, this.scheduler, this);
-    this.sessions.add(session);
-    this.options.logger.info(
-      { conn: id, remote: `${info.remoteAddress}:${info.remotePort}`, local: info.localPort },
-      'connection opened',
-    );
-    if (this.sessions.stopping) session.finish('server stopping');
-    else session.start(head);
+    this.sessions.open(session, head);
     return session;
   }
 

@@ -41,12 +41,6 @@ export class Session extends Connection<ParseResult> {
     this.parser = new TcdParser(options.limits);
   }
 
-  /** Takes the bytes read while the acceptor chose the protocol, and an end that came with them. */
-  start(head: Buffer): void {
-    if (head.length > 0) this.received(head);
-    if (this.stream.readableEnded) this.peerEnded();
-  }
-
   reply(text: string): void {
     this.send(Buffer.from(text));
   }
