@@ -5,7 +5,8 @@
  * knows either protocol.
  *
  * Requests are taken through an inbox. A protocol parses what it reads and hands the requests
- * over (`accept`); they are served in order (`serve`) unless one of two things says wait:
+ * over (`accept`); they are served in order (`serve`; one that returns a promise is waited for
+ * before the next is taken) unless one of two things says wait:
  * - the request-rate bucket is empty (throttling, as IRC servers' "fakelag"): the connection
  *   waits until the bucket refills;
  * - the IntakeGate is closed: output backs up, or this turn's output budget is spent.
@@ -54,6 +55,8 @@ const Hold = {
   gate: 2,
   /** The protocol asked (replies it still owes, for instance). */
   protocol: 4,
+  /** A request is still being served: the next waits for it. */
+  busy: 8,
 } as const;
 
 type Hold = (typeof Hold)[keyof typeof Hold];
@@ -210,8 +213,8 @@ export abstract class Connection<R = unknown> implements GateWaiter {
 
   /** Bytes from the peer, while the connection is open: parse them and `accept` the requests. */
   protected abstract received(chunk: Buffer): void;
-  /** One request, in order. */
-  protected abstract serve(request: R): void;
+  /** One request, in order; a promise holds the requests after it until it settles. */
+  protected abstract serve(request: R): void | Promise<void>;
   /** The peer will send nothing more, and every request it sent has been served. */
   protected abstract inputEnded(): void;
   /** Nothing received for the idle timeout. */
@@ -235,7 +238,7 @@ export abstract class Connection<R = unknown> implements GateWaiter {
 
   /** Serves the inbox until it is empty, or the rate or the gate says wait. */
   private pump(): void {
-    if ((this.held & (Hold.rate | Hold.gate)) !== 0) return; // a timer or the gate will call again
+    if ((this.held & (Hold.rate | Hold.gate | Hold.busy)) !== 0) return; // it will be called again
     const gate = this.scheduler.gate;
     const now = this.rate === undefined ? 0 : Date.now();
     while (this.inboxNext < this.inbox.length) {
@@ -252,6 +255,7 @@ export abstract class Connection<R = unknown> implements GateWaiter {
       }
       this.inboxNext++;
       this.serveSafely(request);
+      if ((this.held & Hold.busy) !== 0) return; // the request goes on: the rest waits for it
     }
     this.inbox = NOTHING;
     this.inboxNext = 0;
@@ -268,12 +272,23 @@ export abstract class Connection<R = unknown> implements GateWaiter {
 
   private serveSafely(request: R): void {
     try {
-      this.serve(request);
+      const pending = this.serve(request);
+      if (pending instanceof Promise) {
+        this.hold(Hold.busy);
+        pending.then(
+          () => this.unhold(Hold.busy),
+          (err: unknown) => this.failed(err),
+        );
+      }
     } catch (err) {
-      // A bug must cost one connection, never the process: log it, cut this peer off.
-      this.log.error({ err }, 'request handler failed');
-      this.drop('internal-error', 'internal error');
+      this.failed(err);
     }
+  }
+
+  /** A bug must cost one connection, never the process: log it, cut this peer off. */
+  private failed(err: unknown): void {
+    this.log.error({ err }, 'request handler failed');
+    this.drop('internal-error', 'internal error');
   }
 
   /** Fakelag: wait until about THROTTLE_STEP_MS of requests are allowed again. */
@@ -301,7 +316,7 @@ export abstract class Connection<R = unknown> implements GateWaiter {
   private unhold(flag: Hold): void {
     if ((this.held & flag) === 0) return;
     this.held &= ~flag;
-    if ((flag & (Hold.rate | Hold.gate)) !== 0) this.pump();
+    if ((flag & (Hold.rate | Hold.gate | Hold.busy)) !== 0) this.pump();
     if (this.held === 0 && this.state === 'open') this.stream.resume();
   }
 

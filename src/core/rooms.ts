@@ -1,24 +1,21 @@
 /**
- * Rooms and their members, indexed both ways: room to members for fan-out, member to rooms
- * for DISCONNECT and connection loss. Pure bookkeeping: no I/O, and `M` is whatever the
- * server uses to stand for a connection.
+ * This node's side of the rooms: the rooms it has members in, and their members, indexed both
+ * ways: room to members for fan-out, member to rooms for DISCONNECT and connection loss. Pure
+ * bookkeeping: no I/O, and `M` is whatever the server uses to stand for a connection. Refs
+ * come from the bus, which holds the rooms of the whole service (src/bus/bus.ts).
  *
- * A membership moves through three states so that the order rules hold even when room events
- * come back from the bus later than the request that caused them:
- * - `joining`: JOINED_CHATROOM sent, join event not yet delivered; receives nothing (T2).
- * - `member`: receives every event of the room.
- * - `leaving`: LEFT_CHATROOM sent; receives no CHAT, only its own leave notice (T3).
- * Every change of state is one of the named transitions below; nothing else writes `state`.
+ * A membership begins when its join event is delivered here, in the room's order, and ends
+ * when its leave event is: so a member receives exactly the events between its own join
+ * notice and its own leave notice, a gap-free slice of the room's one order (T2, T3, T13),
+ * however late the bus delivers. In between it is a `member`, or `leaving` once its leave has
+ * been asked for and not yet delivered (T4: asking again starts nothing). Every change of
+ * state is one of the named transitions below; nothing else writes `state`.
  *
- * A room exists while it has members: it is made by its first JOIN and forgotten when its
- * last member's leave is delivered, so empty rooms cost nothing and nobody can fill the room
- * space by creating rooms and leaving them (T7). Its ref is never given to another name: refs
- * only grow, and the registry remembers which were issued (a repeated LEAVE of a forgotten
- * ref still gets LEFT_CHATROOM, T4).
+ * A room is kept while it has local members and forgotten when its last one's leave is
+ * delivered (T7); `leaveDelivered` says so, and the server stops watching it.
  */
-import { IdAllocator } from './ids.js';
 
-export type MembershipState = 'joining' | 'member' | 'leaving';
+export type MembershipState = 'member' | 'leaving';
 
 export interface Room<M> {
   readonly ref: number;
@@ -40,24 +37,15 @@ interface MutableRoom<M> extends Room<M> {
 
 interface MutableMembership<M> extends Membership<M> {
   readonly room: MutableRoom<M>;
-  clientName: string;
   state: MembershipState;
-}
-
-/** What a JOIN did: `entry` is the membership (and `entry.room` the room). */
-export interface JoinOutcome<M> {
-  readonly entry: Membership<M>;
-  /** False for a repeated JOIN of a room the member is in (T5): nothing is published. */
-  readonly fresh: boolean;
 }
 
 export class RoomRegistry<M> {
   private readonly byName = new Map<string, MutableRoom<M>>();
   private readonly byRef = new Map<number, MutableRoom<M>>();
   private readonly byMember = new Map<M, Map<number, MutableMembership<M>>>();
-  private readonly refs = new IdAllocator();
 
-  /** The room of that name if it exists; never creates one. */
+  /** The room of that name, if it has members here. */
   find(name: string): Room<M> | undefined {
     return this.byName.get(name);
   }
@@ -66,21 +54,21 @@ export class RoomRegistry<M> {
     return this.byRef.get(ref);
   }
 
-  /** Rooms with members (or members on their way in or out). */
+  /** Rooms with members on this node. */
   get roomCount(): number {
     return this.byRef.size;
-  }
-
-  /** True if `ref` was given to some room, even one since forgotten (T7). */
-  wasIssued(ref: number): boolean {
-    return this.refs.wasIssued(ref);
   }
 
   membership(room: Room<M>, member: M): Membership<M> | undefined {
     return room.members.get(member);
   }
 
-  /** How many rooms `member` is in or on its way into. */
+  /** The membership of `member` in room `ref`, if any. */
+  membershipIn(ref: number, member: M): Membership<M> | undefined {
+    return this.byRef.get(ref)?.members.get(member);
+  }
+
+  /** How many rooms `member` is in, not counting those it is leaving. */
   roomCountOf(member: M): number {
     let n = 0;
     for (const entry of this.byMember.get(member)?.values() ?? []) {
@@ -90,44 +78,30 @@ export class RoomRegistry<M> {
   }
 
   /**
-   * JOIN: `member` enters the room `name` as `joining`; a room not in use is made, with the
-   * next ROOM_REF (T7). A repeated JOIN (T5) changes nothing; a member that is still leaving
-   * the room is taken back as `joining`, with the name it gives now.
+   * The join event of `member` reached this node: from here on it receives room `ref` (named
+   * `name`; kept here from its first local member on). A member already there is returned as is.
    */
-  join(name: string, member: M, clientName: string): JoinOutcome<M> {
-    let own = this.byName.get(name);
-    if (own === undefined) {
-      own = { ref: this.refs.next(), name, members: new Map() };
-      this.byName.set(name, own);
-      this.byRef.set(own.ref, own);
+  joinDelivered(ref: number, name: string, member: M, clientName: string): Membership<M> {
+    let room = this.byRef.get(ref);
+    if (room === undefined) {
+      room = { ref, name, members: new Map() };
+      this.byRef.set(ref, room);
+      this.byName.set(name, room);
     }
-    const existing = own.members.get(member);
-    if (existing !== undefined && existing.state !== 'leaving') {
-      return { entry: existing, fresh: false };
-    }
-    if (existing !== undefined) {
-      existing.state = 'joining';
-      existing.clientName = clientName;
-      return { entry: existing, fresh: true };
-    }
-    const entry: MutableMembership<M> = { room: own, member, clientName, state: 'joining' };
-    own.members.set(member, entry);
+    const existing = room.members.get(member);
+    if (existing !== undefined) return existing;
+    const entry: MutableMembership<M> = { room, member, clientName, state: 'member' };
+    room.members.set(member, entry);
     let rooms = this.byMember.get(member);
     if (rooms === undefined) {
       rooms = new Map();
       this.byMember.set(member, rooms);
     }
-    rooms.set(own.ref, entry);
-    return { entry, fresh: true };
+    rooms.set(ref, entry);
+    return entry;
   }
 
-  /** The join event reached this node: from here on the member receives the room (T2). */
-  joinDelivered(entry: Membership<M>): void {
-    const own = this.current(entry);
-    if (own?.state === 'joining') own.state = 'member';
-  }
-
-  /** LEAVE: no CHAT reaches the member from here on (T3). False if it was already leaving (T4). */
+  /** LEAVE was asked for. False if it already was (T4). */
   beginLeave(entry: Membership<M>): boolean {
     const own = this.current(entry);
     if (own === undefined || own.state === 'leaving') return false;
@@ -136,8 +110,8 @@ export class RoomRegistry<M> {
   }
 
   /**
-   * DISCONNECT or a lost connection: every membership not already leaving begins to leave,
-   * all before any leave event is published. Returned by ascending ROOM_REF (T6).
+   * DISCONNECT or a lost connection: every membership not already leaving begins to leave.
+   * Returned by ascending ROOM_REF (T6).
    */
   beginLeaveAll(member: M): Membership<M>[] {
     const rooms = this.byMember.get(member);
@@ -150,22 +124,22 @@ export class RoomRegistry<M> {
   }
 
   /**
-   * The leave event reached this node: a member still leaving is out of the room, and a room
-   * left empty is forgotten (T7).
+   * The leave event of `entry` reached this node: it is out of the room. True when that left
+   * the room without local members, so it is forgotten here (T7).
    */
-  leaveDelivered(entry: Membership<M>): void {
+  leaveDelivered(entry: Membership<M>): boolean {
     const own = this.current(entry);
-    if (own?.state !== 'leaving') return; // joined again while its leave was on the way
+    if (own === undefined) return false;
     const room = own.room;
     room.members.delete(own.member);
-    if (room.members.size === 0) {
-      this.byName.delete(room.name);
-      this.byRef.delete(room.ref);
-    }
     const rooms = this.byMember.get(own.member);
-    if (rooms === undefined) return;
-    rooms.delete(room.ref);
-    if (rooms.size === 0) this.byMember.delete(own.member);
+    rooms?.delete(room.ref);
+    if (rooms?.size === 0) this.byMember.delete(own.member);
+    if (room.members.size > 0) return false;
+    // The name may already be a newer room's: the service forgot this one before we did.
+    if (this.byName.get(room.name) === room) this.byName.delete(room.name);
+    this.byRef.delete(room.ref);
+    return true;
   }
 
   /** The registry's own (writable) record of `entry`, if it is still a membership here. */

@@ -12,7 +12,7 @@ import { Connection, type ConnectionInfo } from '../conn/connection.js';
 import type { FlushScheduler } from '../conn/send-queue.js';
 import type { DirectOptions } from './options.js';
 import type { DirectUser } from './registry.js';
-import { OrderedReplies } from './replies.js';
+import { OrderedReplies } from '../conn/ordered-replies.js';
 
 export interface DirectSessionHandler {
   request(session: DirectSession, request: Col334Request): void;

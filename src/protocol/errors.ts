@@ -35,6 +35,10 @@ export const ErrorCode = {
   ShuttingDown: 14,
   /** A new room would pass the server's limit on rooms with members. */
   RoomLimit: 15,
+  /** Cluster: the shared store could not be reached in time; the request was not carried out. */
+  Unavailable: 16,
+  /** Cluster: this node lost part of a room's order (or the service lost its state); rejoin. */
+  OrderLost: 17,
 } as const;
 
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
@@ -55,6 +59,8 @@ export const errorDescriptions: Readonly<Record<ErrorCode, string>> = {
   13: 'Idle timeout',
   14: 'Server shutting down',
   15: 'Too many chat rooms on this server',
+  16: 'Service unavailable',
+  17: 'Room order lost',
 };
 
 /** A protocol failure as a value: parsing and commands return these, never throw them. */

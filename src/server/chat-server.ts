@@ -2,12 +2,23 @@
  * The chat-room service: accepts any duplex stream as a connection (real sockets from
  * src/transport, in-memory pairs in tests), runs each request through the command table,
  * and delivers every room event the bus hands back to the room's local members, encoded once.
+ *
+ * A membership starts at the delivery of its join event and ends at the delivery of its leave
+ * event (src/core/rooms.ts): JOINED_CHATROOM and LEFT_CHATROOM are written right there, just
+ * before the notice, so the order rules hold however late the bus delivers (T2, T3, T13).
  */
 import { EventEmitter } from 'node:events';
 import type { Duplex } from 'node:stream';
-import type { Bus, RoomEvent } from '../bus/bus.js';
-import { LocalBus } from '../bus/local-bus.js';
-import { IdAllocator } from '../core/ids.js';
+import {
+  BusUnavailable,
+  isPromise,
+  type BusHandler,
+  type Directory,
+  type RoomBus,
+  type RoomEvent,
+  type RoomLeft,
+} from '../bus/bus.js';
+import { LocalRooms } from '../bus/local-rooms.js';
 import { RoomRegistry, type Membership, type Room } from '../core/rooms.js';
 import { unmapIPv4 } from '../protocol/address.js';
 import type { ConnectionHandler } from '../conn/acceptor.js';
@@ -19,8 +30,10 @@ import { isProtocolError, type ParseResult } from '../protocol/tcd-parse.js';
 import {
   chatFrame,
   errorReply,
+  joinedReply,
   joinNotice,
   leaveNotice,
+  leftReply,
   type Endpoint,
 } from '../protocol/tcd-serialize.js';
 import { runCommand } from './commands/index.js';
@@ -33,13 +46,23 @@ export interface ChatServerEvents {
   kill: [];
 }
 
+/** The two seams; one in-process object is both unless a cluster gives its own. */
+export interface Seams {
+  readonly bus: RoomBus;
+  readonly directory: Directory;
+}
+
+/** How often a closed connection's leaves are retried while the store is unreachable. */
+const LEAVE_RETRY_MS = 500;
+
 export class ChatServer
   extends EventEmitter<ChatServerEvents>
-  implements ServerContext, SessionHandler, ConnectionHandler
+  implements ServerContext, SessionHandler, ConnectionHandler, BusHandler
 {
   readonly rooms = new RoomRegistry<Session>();
-  readonly joinIds = new IdAllocator();
   readonly sessionsByJoinId = new Map<number, Session>();
+  readonly bus: RoomBus;
+  readonly directory: Directory;
   private readonly sessions = new ConnectionSet<Session>();
   private readonly scheduler = new FlushScheduler();
   /** The overload control every connection's requests pass (src/conn/intake-gate.ts). */
@@ -54,10 +77,13 @@ export class ChatServer
 
   constructor(
     readonly options: ServerOptions,
-    readonly bus: Bus = new LocalBus(),
+    seams?: Seams,
   ) {
     super();
-    bus.subscribe((event) => this.deliver(event));
+    const local = seams === undefined ? new LocalRooms() : undefined;
+    this.bus = seams?.bus ?? (local as LocalRooms);
+    this.directory = seams?.directory ?? (local as LocalRooms);
+    this.bus.subscribe(this);
   }
 
   get connectionCount(): number {
@@ -72,9 +98,9 @@ export class ChatServer
     return session;
   }
 
-  request(session: Session, result: ParseResult): void {
+  request(session: Session, result: ParseResult): void | Promise<void> {
     if (isProtocolError(result)) session.replyError(result);
-    else runCommand(this, session, result);
+    else return runCommand(this, session, result);
   }
 
   dropped(_session: Session, cause: DropCause): void {
@@ -100,11 +126,19 @@ export class ChatServer
     // All begin leaving before any is published: a bus that delivers at once must not see
     // the count reach zero (and DISCONNECT close the connection) after the first room.
     const entries = this.rooms.beginLeaveAll(session);
-    session.pendingLeaves += entries.length;
-    for (const entry of entries) {
-      const name = clientName ?? entry.clientName;
-      this.bus.publish({ kind: 'leave', roomRef: entry.room.ref, joinId, clientName: name });
-    }
+    for (const entry of entries) session.expectLeave(entry.room.ref, false);
+    // In a cluster the store may know of rooms this node lost track of: ask it anyway.
+    if (entries.length === 0 && !this.bus.spansNodes) return;
+    this.publishLeaves(session, joinId, clientName, entries);
+  }
+
+  /** Removes a membership the service no longer has (its leave will never be delivered). */
+  dropMembership(entry: Membership<Session>): void {
+    const session = entry.member;
+    this.rooms.leaveDelivered(entry);
+    this.bus.unwatch(entry.room.ref);
+    session.leaveSettled(entry.room.ref);
+    this.leaveDone(session);
   }
 
   kill(): void {
@@ -119,44 +153,133 @@ export class ChatServer
 
   /**
    * Stops serving: what is queued is sent, every connection is closed, and connections that
-   * do not close within `graceMs` are cut. No leave notices: everyone is leaving. With a
-   * `notice`, each client is told why first (error 14 on SIGTERM; KILL_SERVICE says nothing).
+   * do not close within `graceMs` are cut. With a `notice`, each client is told why first
+   * (error 14 on SIGTERM; KILL_SERVICE says nothing). Alone, the server owes nobody a leave
+   * notice: everyone is leaving; in a cluster, members on other nodes get them, through the
+   * bus, before this node closes.
    */
   async shutdown(graceMs = 2000, notice?: string): Promise<void> {
     const farewell =
       notice === undefined ? undefined : protocolError(ErrorCode.ShuttingDown, notice);
+    if (this.bus.spansNodes) {
+      const leaving = [...this.sessions].map((s) => {
+        this.leaveAll(s, undefined);
+        return s;
+      });
+      const deadline = Date.now() + graceMs;
+      while (leaving.some((s) => s.pendingLeaves > 0) && Date.now() < deadline) {
+        await new Promise((resolve) => setTimeout(resolve, 10));
+      }
+    }
     await this.sessions.closeAll(
       graceMs,
       farewell === undefined ? undefined : (session) => session.replyError(farewell),
     );
-    await this.bus.close();
+    await Promise.all([this.bus.close(), this.directory.close()]);
   }
 
-  private deliver(event: RoomEvent): void {
-    const room = this.rooms.get(event.roomRef);
-    if (room === undefined) return;
-    if (event.kind === 'chat') {
-      broadcast(room, chatFrame(room.ref, event.clientName, event.message));
-      return;
+  /** The bus's next event of a room this node has members in (BusHandler). */
+  event(event: RoomEvent): void {
+    switch (event.kind) {
+      case 'chat': {
+        const room = this.rooms.get(event.ref);
+        if (room !== undefined)
+          broadcast(room, chatFrame(room.ref, event.clientName, event.message));
+        return;
+      }
+      case 'join':
+        this.joinArrived(event);
+        return;
+      case 'leave':
+        this.leaveArrived(event);
+        return;
     }
+  }
+
+  /** Part of room `ref`'s order was lost (cluster): its local members must rejoin (error 17). */
+  lost(ref: number, why: string): void {
+    const room = this.rooms.get(ref);
+    this.options.logger.error({ ref, why, members: room?.members.size ?? 0 }, 'room order lost');
+    for (const session of room?.members.keys() ?? []) {
+      session.replyError(protocolError(ErrorCode.OrderLost, `ROOM_REF ${ref}: ${why}`));
+      session.finish('room order lost');
+    }
+  }
+
+  private joinArrived(event: Extract<RoomEvent, { kind: 'join' }>): void {
     const session = this.sessionsByJoinId.get(event.joinId);
-    const own = session === undefined ? undefined : this.rooms.membership(room, session);
-    if (event.kind === 'join') {
-      if (own !== undefined) this.rooms.joinDelivered(own); // T2: the joiner gets its own notice
-      broadcast(room, chatFrame(room.ref, event.clientName, joinNotice(event.clientName)));
+    if (session !== undefined && session.awaitsJoin(event.room)) {
+      const entry = this.rooms.joinDelivered(event.ref, event.room, session, event.clientName);
+      // T2: JOINED_CHATROOM, then the join notice to every member, the joiner included.
+      session.reply(joinedReply(event.room, this.roomEndpoint(session), event.ref, event.joinId));
+      broadcast(entry.room, chatFrame(event.ref, event.clientName, joinNotice(event.clientName)));
+      session.joinSettled();
       return;
     }
-    // T3: the leave notice still reaches the leaver; then it is out of the room.
-    broadcast(room, chatFrame(room.ref, event.clientName, leaveNotice(event.clientName)), own);
-    if (own !== undefined) this.rooms.leaveDelivered(own);
-    if (session !== undefined) this.leaveDelivered(session);
+    const room = this.rooms.get(event.ref);
+    if (room === undefined) return;
+    broadcast(room, chatFrame(event.ref, event.clientName, joinNotice(event.clientName)));
   }
 
-  private leaveDelivered(session: Session): void {
-    session.pendingLeaves--;
+  private leaveArrived(event: Extract<RoomEvent, { kind: 'leave' }>): void {
+    const room = this.rooms.get(event.ref);
+    if (room === undefined) return;
+    const session = this.sessionsByJoinId.get(event.joinId);
+    const entry = session === undefined ? undefined : this.rooms.membership(room, session);
+    // T3: LEFT_CHATROOM first, then the notice with the leaver still included.
+    if (session !== undefined && entry !== undefined && session.owesLeft(event.ref)) {
+      session.reply(leftReply(event.ref, event.joinId));
+    }
+    broadcast(room, chatFrame(event.ref, event.clientName, leaveNotice(event.clientName)));
+    if (session === undefined || entry === undefined) return;
+    this.rooms.leaveDelivered(entry);
+    this.bus.unwatch(event.ref);
+    session.leaveSettled(event.ref);
+    this.leaveDone(session);
+  }
+
+  private leaveDone(session: Session): void {
     if (session.pendingLeaves > 0) return;
     if (session.state === 'closing') session.finish('DISCONNECT');
     this.forgetIfDone(session);
+  }
+
+  /**
+   * Publishes the leaves of `session`; rooms the bus did not have it in are settled here. A
+   * closed connection must leave even if the store is down for a while: it is retried.
+   */
+  private publishLeaves(
+    session: Session,
+    joinId: number,
+    clientName: string | undefined,
+    entries: Membership<Session>[],
+  ): void {
+    const settle = (left: RoomLeft[]): void => {
+      const published = new Set(left.map((l) => l.ref));
+      for (const entry of entries) {
+        if (
+          !published.has(entry.room.ref) &&
+          this.rooms.membership(entry.room, session) === entry
+        ) {
+          this.dropMembership(entry);
+        }
+      }
+    };
+    let result;
+    try {
+      result = this.bus.leaveAll(joinId, clientName);
+    } catch (err) {
+      result = Promise.reject(err instanceof Error ? err : new Error(String(err)));
+    }
+    if (!isPromise(result)) {
+      settle(result);
+      return;
+    }
+    result.then(settle, (err: unknown) => {
+      if (!(err instanceof BusUnavailable)) throw err;
+      session.log.warn({ err: err.message }, 'leave not published yet; retrying');
+      setTimeout(() => this.publishLeaves(session, joinId, clientName, entries), LEAVE_RETRY_MS);
+    });
   }
 
   /** A closed connection's JOIN_ID stays reserved (never reused, T7) but stops mapping to it. */
@@ -166,9 +289,7 @@ export class ChatServer
   }
 }
 
-/** One encoded frame to every member of the room, and to `alsoTo` (a leaver) whatever its state. */
-function broadcast(room: Room<Session>, frame: Buffer, alsoTo?: Membership<Session>): void {
-  for (const entry of room.members.values()) {
-    if (entry.state === 'member' || entry === alsoTo) entry.member.send(frame);
-  }
+/** One encoded frame to every member of the room. */
+function broadcast(room: Room<Session>, frame: Buffer): void {
+  for (const member of room.members.keys()) member.send(frame);
 }

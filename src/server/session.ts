@@ -1,10 +1,19 @@
 /**
- * One chat-room connection: its parser, its JOIN_ID, and its requests. It turns bytes into
- * requests for the server; everything it sends goes through the connection's queue, so replies
- * and room events reach the peer in the order queued.
+ * One chat-room connection: its parser, its JOIN_ID, its requests, and what it awaits of the
+ * bus. It turns bytes into requests for the server; everything it sends goes through the
+ * connection's queue, so replies and room events reach the peer in the order queued.
+ *
+ * Replies keep request order even when a request completes later (a CHAT in a cluster waits
+ * for the store): such a request reserves its place (`replyWhen`), and later replies queue
+ * behind it. JOIN, LEAVE and DISCONNECT first wait for those places to empty, then hold the
+ * next request until their own room event has been delivered here: so JOINED_CHATROOM and
+ * LEFT_CHATROOM, written at that delivery, come right before their notices (T2, T3), and a
+ * request pipelined after a JOIN sees the JOIN done.
  */
 import type { Duplex } from 'node:stream';
+import { isPromise, type Awaitable } from '../bus/bus.js';
 import { Connection, type ConnectionInfo, type DropCause } from '../conn/connection.js';
+import { OrderedReplies } from '../conn/ordered-replies.js';
 import type { FlushScheduler } from '../conn/send-queue.js';
 import { ErrorCode, protocolError, type ProtocolError } from '../protocol/errors.js';
 import { TcdParser, type ParseResult } from '../protocol/tcd-parse.js';
@@ -14,16 +23,34 @@ import type { ServerOptions } from './options.js';
 export type { ConnectionInfo, DropCause } from '../conn/connection.js';
 
 export interface SessionHandler {
-  request(session: Session, result: ParseResult): void;
+  request(session: Session, result: ParseResult): void | Promise<void>;
   closed(session: Session, reason: string): void;
   dropped(session: Session, cause: DropCause): void;
 }
 
+/** A JOIN waiting for its join event. */
+interface PendingJoin {
+  readonly room: string;
+  done: (() => void) | undefined;
+}
+
+/** A leave this connection awaits: whether LEFT_CHATROOM is owed (LEAVE, not DISCONNECT). */
+interface PendingLeave {
+  readonly owesLeft: boolean;
+  done: (() => void) | undefined;
+}
+
+const NOTHING = Buffer.alloc(0);
+
 export class Session extends Connection<ParseResult> {
   /** Issued at the first JOIN and kept for every room of this connection (T7). */
   joinId: number | undefined;
-  /** Leave events published for this connection and not yet delivered (DISCONNECT waits on them). */
-  pendingLeaves = 0;
+  /** The JOIN in progress (requests are served one at a time, so at most one). */
+  private pendingJoin: PendingJoin | undefined;
+  /** Leave events awaited, by ROOM_REF; made on first use (idle connections stay small). */
+  private leaving: Map<number, PendingLeave> | undefined;
+  /** Replies still to come, in request order; made on first use. */
+  private replies: OrderedReplies | undefined;
   private readonly parser: TcdParser;
   private quietTimer: NodeJS.Timeout | undefined;
   /** The requests being served came from the quiet timer, which only new bytes may arm again. */
@@ -41,15 +68,95 @@ export class Session extends Connection<ParseResult> {
     this.parser = new TcdParser(options.limits);
   }
 
+  /** Leave events published for this connection and not yet delivered. */
+  get pendingLeaves(): number {
+    return this.leaving?.size ?? 0;
+  }
+
   reply(text: string): void {
-    this.send(Buffer.from(text));
+    const bytes = Buffer.from(text);
+    if (this.replies !== undefined && this.replies.waiting > 0) this.replies.reserve()(bytes);
+    else this.send(bytes);
   }
 
   replyError(error: ProtocolError): void {
-    if (this.options.logger.isLevelEnabled('debug')) {
-      this.log.debug({ code: error.code, detail: error.detail }, 'error reply');
-    }
+    this.logError(error);
     this.reply(errorReply(error));
+  }
+
+  /**
+   * The outcome of a request that may complete later: an error to send, or nothing. Its reply
+   * takes its place among the replies now, whenever it comes.
+   */
+  replyWhen(outcome: Awaitable<ProtocolError | undefined>): void {
+    if (!isPromise(outcome)) {
+      if (outcome !== undefined) this.replyError(outcome);
+      return;
+    }
+    this.replies ??= new OrderedReplies((bytes) => this.send(bytes));
+    const fill = this.replies.reserve();
+    outcome.then(
+      (error) => {
+        if (error !== undefined) this.logError(error);
+        fill(error === undefined ? NOTHING : Buffer.from(errorReply(error)));
+      },
+      (err: unknown) => fill(Buffer.from(errorReply(unavailable(err)))),
+    );
+  }
+
+  /** Resolves once every reply still to come has been sent; undefined when none is awaited. */
+  repliesSent(): Promise<void> | undefined {
+    return this.replies !== undefined && this.replies.waiting > 0 ? this.replies.idle() : undefined;
+  }
+
+  /** A JOIN of `room` is under way: its join event, when delivered, makes the membership. */
+  expectJoin(room: string): void {
+    this.pendingJoin = { room, done: undefined };
+  }
+
+  /** True if a JOIN of `room` awaits its join event. */
+  awaitsJoin(room: string): boolean {
+    return this.pendingJoin?.room === room;
+  }
+
+  /** The JOIN's event was delivered (or the JOIN ended without one). */
+  joinSettled(): void {
+    const pending = this.pendingJoin;
+    this.pendingJoin = undefined;
+    pending?.done?.();
+  }
+
+  /** Resolves once the JOIN under way is settled; undefined if it already is. */
+  joinWait(): Promise<void> | undefined {
+    const pending = this.pendingJoin;
+    if (pending === undefined) return undefined;
+    return new Promise((resolve) => (pending.done = resolve));
+  }
+
+  /** A leave of room `ref` was asked for; `owesLeft` for a LEAVE (T3), not a DISCONNECT. */
+  expectLeave(ref: number, owesLeft: boolean): void {
+    this.leaving ??= new Map();
+    this.leaving.set(ref, { owesLeft, done: undefined });
+  }
+
+  /** True if this connection's LEAVE of `ref` is still to be answered with LEFT_CHATROOM. */
+  owesLeft(ref: number): boolean {
+    return this.leaving?.get(ref)?.owesLeft === true;
+  }
+
+  /** The leave of `ref` was delivered (or turned out to be needless). */
+  leaveSettled(ref: number): void {
+    const pending = this.leaving?.get(ref);
+    if (pending === undefined) return;
+    this.leaving?.delete(ref);
+    pending.done?.();
+  }
+
+  /** Resolves once the leave of `ref` is settled; undefined if it already is. */
+  leaveWait(ref: number): Promise<void> | undefined {
+    const pending = this.leaving?.get(ref);
+    if (pending === undefined) return undefined;
+    return new Promise((resolve) => (pending.done = resolve));
   }
 
   protected received(chunk: Buffer): void {
@@ -59,8 +166,8 @@ export class Session extends Connection<ParseResult> {
     else this.inputServed();
   }
 
-  protected serve(result: ParseResult): void {
-    this.handler.request(this, result);
+  protected serve(result: ParseResult): void | Promise<void> {
+    return this.handler.request(this, result);
   }
 
   protected inputEnded(): void {
@@ -85,7 +192,15 @@ export class Session extends Connection<ParseResult> {
 
   protected closed(reason: string): void {
     if (this.quietTimer !== undefined) clearTimeout(this.quietTimer);
+    this.replies?.clear();
+    this.joinSettled();
     this.handler.closed(this, reason);
+  }
+
+  private logError(error: ProtocolError): void {
+    if (this.options.logger.isLevelEnabled('debug')) {
+      this.log.debug({ code: error.code, detail: error.detail }, 'error reply');
+    }
   }
 
   /** T11: a JOIN, LEAVE or DISCONNECT left without its final newline counts once the peer is quiet. */
@@ -106,4 +221,10 @@ export class Session extends Connection<ParseResult> {
       this.quietTimer.refresh();
     }
   }
+}
+
+/** Error 16 for a request the store could not carry out in time. */
+export function unavailable(err: unknown): ProtocolError {
+  const why = err instanceof Error ? err.message : String(err);
+  return protocolError(ErrorCode.Unavailable, why);
 }

@@ -15,7 +15,7 @@ test('a handler that throws drops only its own connection, with its leave notice
     if ('type' in result && result.type === 'helo' && result.text === 'boom') {
       throw new Error('simulated bug');
     }
-    handle(session, result);
+    return handle(session, result);
   };
   const victim = await WireClient.connect(srv.port);
   const other = await WireClient.connect(srv.port);

@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { pino } from 'pino';
 import { Inbox } from '../../src/dm-server/inbox.js';
-import { OrderedReplies } from '../../src/dm-server/replies.js';
+import { OrderedReplies } from '../../src/conn/ordered-replies.js';
 import { nameProblem, parseDmInput } from '../../src/dm-client/input.js';
 
 const log = pino({ level: 'silent' });

@@ -1,39 +1,9 @@
-/** The small server mechanisms: bus order, batched bounded output, rate bucket, protocol sniffing. */
+/** The small server mechanisms: batched bounded output, rate bucket, protocol sniffing. */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import type { RoomEvent } from '../../src/bus/bus.js';
-import { LocalBus } from '../../src/bus/local-bus.js';
 import { TokenBucket } from '../../src/core/token-bucket.js';
 import { FlushScheduler, SendQueue, type ByteSink } from '../../src/conn/send-queue.js';
 import { claimsCol334 } from '../../src/protocol/col334.js';
-
-const chat = (roomRef: number, message: string): RoomEvent => ({
-  kind: 'chat',
-  roomRef,
-  clientName: 'x',
-  message,
-});
-
-test('T13 LocalBus: an event published during delivery waits its turn', () => {
-  const bus = new LocalBus();
-  const seen: string[] = [];
-  bus.subscribe((e) => {
-    if (e.kind !== 'chat') return;
-    seen.push(`start ${e.message}`);
-    if (e.message === 'first') bus.publish(chat(1, 'nested'));
-    seen.push(`end ${e.message}`);
-  });
-  bus.publish(chat(1, 'first'));
-  bus.publish(chat(1, 'second'));
-  assert.deepEqual(seen, [
-    'start first',
-    'end first',
-    'start nested',
-    'end nested',
-    'start second',
-    'end second',
-  ]);
-});
 
 class FakeSink implements ByteSink {
   writes: Buffer[] = [];

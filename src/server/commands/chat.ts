@@ -1,28 +1,40 @@
+import { andThen, isPromise } from '../../bus/bus.js';
 import { ErrorCode, protocolError } from '../../protocol/errors.js';
 import type { TcdRequest } from '../../protocol/tcd-request.js';
 import type { CommandHandler } from '../context.js';
-import { acceptableClientName } from './names.js';
-import { showId } from '../../protocol/tcd-fields.js';
-import { ownsJoinId } from './ownership.js';
+import { clientNameError } from './names.js';
+import { firstError, noSuchRoom, ownershipError } from './ownership.js';
 
 type Chat = Extract<TcdRequest, { type: 'chat' }>;
 
-/** T1: the chat goes to every member, the sender included, through the bus (T13). */
+/**
+ * T1: the chat goes to every member, the sender included, through the bus (T13). It does not
+ * hold the next request: a sender's chats are appended to the room in the order sent, and a
+ * failure to append one comes back in its place among the replies.
+ */
 export const chat: CommandHandler<Chat> = (ctx, session, req) => {
-  const room = ctx.rooms.get(req.roomRef);
-  if (room === undefined) {
-    // Never issued, or forgotten since it emptied (T7): either way no room has that ref now.
-    session.replyError(protocolError(ErrorCode.NoSuchRoom, `ROOM_REF ${showId(req.roomRef)}`));
+  const entry =
+    req.joinId === session.joinId ? ctx.rooms.membershipIn(req.roomRef, session) : undefined;
+  const nameError = clientNameError(ctx, req.clientName);
+  if (entry !== undefined && nameError === undefined) {
+    // T8: CLIENT_NAME is a display handle; without one, the name given at JOIN is shown.
+    const clientName = req.clientName || entry.clientName;
+    const sent = ctx.bus.chat(req.roomRef, clientName, req.message);
+    if (isPromise(sent)) session.replyWhen(sent.then(() => undefined));
     return;
   }
-  if (!ownsJoinId(ctx, session, req.joinId)) return;
-  if (!acceptableClientName(ctx, session, req.clientName)) return;
-  const entry = ctx.rooms.membership(room, session);
-  if (entry === undefined || entry.state === 'leaving') {
-    session.replyError(protocolError(ErrorCode.NotInRoom, `ROOM_REF ${req.roomRef}`));
-    return;
-  }
-  // T8: CLIENT_NAME is a display handle; without one, the name given at JOIN is shown.
-  const clientName = req.clientName || entry.clientName;
-  ctx.bus.publish({ kind: 'chat', roomRef: req.roomRef, clientName, message: req.message });
+  // Something is wrong; say what, in the order of the checks: room, JOIN_ID, name, membership.
+  session.replyWhen(
+    firstError(
+      () =>
+        ctx.rooms.get(req.roomRef) !== undefined
+          ? undefined
+          : andThen(ctx.directory.refStatus(req.roomRef), (status) =>
+              status === 'live' ? undefined : noSuchRoom(req.roomRef),
+            ),
+      () => ownershipError(ctx, session, req.joinId),
+      () => nameError,
+      () => protocolError(ErrorCode.NotInRoom, `ROOM_REF ${req.roomRef}`),
+    ),
+  );
 };

@@ -19,9 +19,13 @@ type CommandTable = {
 
 const commands: CommandTable = { helo, join, chat, leave, disconnect, kill };
 
-export function runCommand(ctx: ServerContext, session: Session, request: TcdRequest): void {
+export function runCommand(
+  ctx: ServerContext,
+  session: Session,
+  request: TcdRequest,
+): void | Promise<void> {
   // The table pairs each type with its handler; TypeScript cannot follow the pairing through
   // the union, so the lookup is typed by the request it is given.
   const handler = commands[request.type] as CommandHandler<TcdRequest>;
-  handler(ctx, session, request);
+  return handler(ctx, session, request);
 }

@@ -1,11 +1,18 @@
+import { andThen, BusUnavailable, isPromise, type Awaitable } from '../../bus/bus.js';
 import { ErrorCode, protocolError } from '../../protocol/errors.js';
 import { joinedReply } from '../../protocol/tcd-serialize.js';
 import type { TcdRequest } from '../../protocol/tcd-request.js';
-import type { CommandHandler } from '../context.js';
+import type { CommandHandler, ServerContext } from '../context.js';
+import { unavailable, type Session } from '../session.js';
 import { nameProblem } from './names.js';
 
 type Join = Extract<TcdRequest, { type: 'join' }>;
 
+/**
+ * JOIN. JOINED_CHATROOM is written when the join event reaches this node, right before the
+ * join notice (T2), so the JOIN first waits for the replies still owed by earlier requests,
+ * and the next request waits until the join event was delivered.
+ */
 export const join: CommandHandler<Join> = (ctx, session, req) => {
   const { limits } = ctx.options;
   const nameError =
@@ -15,28 +22,62 @@ export const join: CommandHandler<Join> = (ctx, session, req) => {
     session.replyError(protocolError(ErrorCode.InvalidName, nameError));
     return;
   }
+  const earlier = session.repliesSent();
+  const done =
+    earlier === undefined
+      ? joinNow(ctx, session, req)
+      : earlier.then(() => joinNow(ctx, session, req));
+  if (!isPromise(done)) return;
+  return done.catch((err: unknown) => {
+    if (!(err instanceof BusUnavailable)) throw err;
+    session.joinSettled();
+    session.replyError(unavailable(err));
+  });
+};
+
+function joinNow(ctx: ServerContext, session: Session, req: Join): Awaitable<void> {
+  const { limits } = ctx.options;
   const found = ctx.rooms.find(req.room);
   const existing = found === undefined ? undefined : ctx.rooms.membership(found, session);
-  if (existing === undefined && ctx.rooms.roomCountOf(session) >= limits.maxRoomsPerConnection) {
+  if (found !== undefined && existing !== undefined && session.joinId !== undefined) {
+    // T5: idempotent: the same ROOM_REF and JOIN_ID again, nothing published.
+    session.reply(joinedReply(found.name, ctx.roomEndpoint(session), found.ref, session.joinId));
+    return;
+  }
+  if (ctx.rooms.roomCountOf(session) >= limits.maxRoomsPerConnection) {
     session.replyError(
       protocolError(ErrorCode.TooManyRooms, `at most ${limits.maxRoomsPerConnection}`),
     );
     return;
   }
-  // Rooms with members count; an emptied room is forgotten (T7), so the limit cannot be used up.
-  if (found === undefined && ctx.rooms.roomCount >= limits.maxRooms) {
-    session.replyError(protocolError(ErrorCode.RoomLimit, `at most ${limits.maxRooms}`));
-    return;
-  }
-  if (session.joinId === undefined) {
-    session.joinId = ctx.joinIds.next(); // T7: one JOIN_ID per connection, never reused
-    ctx.sessionsByJoinId.set(session.joinId, session);
-  }
-  const joinId = session.joinId;
-  const { entry, fresh } = ctx.rooms.join(req.room, session, req.clientName);
-  const room = entry.room;
-  // T2: JOINED_CHATROOM is queued before the join notice can be delivered.
-  session.reply(joinedReply(room.name, ctx.roomEndpoint(session), room.ref, joinId));
-  if (!fresh) return; // T5: idempotent
-  ctx.bus.publish({ kind: 'join', roomRef: room.ref, joinId, clientName: req.clientName });
-};
+  // T7: one JOIN_ID per connection, issued at its first JOIN, never reused.
+  return andThen(session.joinId ?? ctx.directory.issueJoinId(), (joinId) => {
+    if (session.joinId === undefined) {
+      session.joinId = joinId;
+      ctx.sessionsByJoinId.set(joinId, session);
+    }
+    session.expectJoin(req.room);
+    return andThen(
+      ctx.bus.join(req.room, joinId, req.clientName, limits.maxRooms),
+      (reply): Awaitable<void> => {
+        switch (reply.kind) {
+          case 'room-limit':
+            session.joinSettled();
+            session.replyError(protocolError(ErrorCode.RoomLimit, `at most ${limits.maxRooms}`));
+            return;
+          case 'already': {
+            // The service has this connection in the room though this node did not know.
+            session.joinSettled();
+            ctx.rooms.joinDelivered(reply.ref, req.room, session, req.clientName);
+            ctx.bus.watch(reply.ref, Number.POSITIVE_INFINITY);
+            session.reply(joinedReply(req.room, ctx.roomEndpoint(session), reply.ref, joinId));
+            return;
+          }
+          case 'joined':
+            ctx.bus.watch(reply.ref, reply.seq);
+            return session.joinWait(); // undefined when the event came with the reply
+        }
+      },
+    );
+  });
+}

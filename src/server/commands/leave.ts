@@ -1,21 +1,66 @@
+import { andThen, BusUnavailable, isPromise, type Awaitable } from '../../bus/bus.js';
 import { leftReply } from '../../protocol/tcd-serialize.js';
 import type { TcdRequest } from '../../protocol/tcd-request.js';
-import type { CommandHandler } from '../context.js';
-import { acceptableClientName } from './names.js';
-import { ownsJoinId, refIssued } from './ownership.js';
+import type { CommandHandler, ServerContext } from '../context.js';
+import { unavailable, type Session } from '../session.js';
+import { clientNameError } from './names.js';
+import { firstError, noSuchRoom, ownershipError } from './ownership.js';
 
 type Leave = Extract<TcdRequest, { type: 'leave' }>;
 
+/**
+ * LEAVE. LEFT_CHATROOM is written when the leave event reaches this node, right before the
+ * leave notice that still includes the leaver, after which nothing of the room reaches it
+ * (T3); so the LEAVE waits for the replies owed by earlier requests, and the next request for
+ * the leave event.
+ */
 export const leave: CommandHandler<Leave> = (ctx, session, req) => {
-  if (!refIssued(ctx, session, req.roomRef) || !ownsJoinId(ctx, session, req.joinId)) return;
-  if (!acceptableClientName(ctx, session, req.clientName)) return;
-  // T3: LEFT_CHATROOM first; from here on no CHAT of this room reaches the leaver.
-  // T4: a room the client is not in (or one forgotten since it emptied, T7) gets it too.
-  session.reply(leftReply(req.roomRef, req.joinId));
-  const room = ctx.rooms.get(req.roomRef);
-  const entry = room === undefined ? undefined : ctx.rooms.membership(room, session);
-  if (entry === undefined || !ctx.rooms.beginLeave(entry)) return; // T4: repeated LEAVE
-  session.pendingLeaves++;
-  const clientName = req.clientName || entry.clientName;
-  ctx.bus.publish({ kind: 'leave', roomRef: req.roomRef, joinId: req.joinId, clientName });
+  const earlier = session.repliesSent();
+  const done =
+    earlier === undefined
+      ? leaveNow(ctx, session, req)
+      : earlier.then(() => leaveNow(ctx, session, req));
+  if (!isPromise(done)) return;
+  return done.catch((err: unknown) => {
+    if (!(err instanceof BusUnavailable)) throw err;
+    session.leaveSettled(req.roomRef);
+    session.replyError(unavailable(err));
+  });
 };
+
+function leaveNow(ctx: ServerContext, session: Session, req: Leave): Awaitable<void> {
+  const entry =
+    req.joinId === session.joinId ? ctx.rooms.membershipIn(req.roomRef, session) : undefined;
+  const problem = firstError(
+    () =>
+      entry !== undefined || ctx.rooms.get(req.roomRef) !== undefined
+        ? undefined
+        : andThen(ctx.directory.refStatus(req.roomRef), (status) =>
+            status === 'never' ? noSuchRoom(req.roomRef) : undefined,
+          ),
+    () => ownershipError(ctx, session, req.joinId),
+    () => clientNameError(ctx, req.clientName),
+  );
+  return andThen(problem, (error): Awaitable<void> => {
+    if (error !== undefined) {
+      session.replyError(error);
+      return;
+    }
+    if (entry === undefined || !ctx.rooms.beginLeave(entry)) {
+      // T4: not in the room (or in one forgotten since it emptied, T7): LEFT, no notice.
+      session.reply(leftReply(req.roomRef, req.joinId));
+      return;
+    }
+    session.expectLeave(req.roomRef, true);
+    const clientName = req.clientName || entry.clientName;
+    return andThen(ctx.bus.leave(req.roomRef, req.joinId, clientName), (reply) => {
+      if (reply.kind === 'not-member') {
+        // The service no longer had it in the room (its node was taken for dead): settle here.
+        ctx.dropMembership(entry);
+        session.reply(leftReply(req.roomRef, req.joinId));
+        return;
+      }
+      return session.leaveWait(req.roomRef); // undefined when the event came with the reply
+    });
+  });
+}

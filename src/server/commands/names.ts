@@ -1,7 +1,6 @@
 /** Room and client names: non-empty and within --max-name-bytes (error 10). */
-import { ErrorCode, protocolError } from '../../protocol/errors.js';
+import { ErrorCode, protocolError, type ProtocolError } from '../../protocol/errors.js';
 import type { ServerContext } from '../context.js';
-import type { Session } from '../session.js';
 
 /** What is wrong with `name`, or undefined when it is fine. */
 export function nameProblem(what: string, name: string, maxBytes: number): string | undefined {
@@ -12,16 +11,13 @@ export function nameProblem(what: string, name: string, maxBytes: number): strin
 
 /**
  * A CLIENT_NAME given on CHAT or LEAVE: absent or empty means "the name I joined with";
- * one over the limit is refused with error 10 (false returned).
+ * one over the limit is error 10.
  */
-export function acceptableClientName(
+export function clientNameError(
   ctx: ServerContext,
-  session: Session,
   clientName: string | undefined,
-): boolean {
-  if (clientName === undefined || clientName === '') return true;
+): ProtocolError | undefined {
+  if (clientName === undefined || clientName === '') return undefined;
   const problem = nameProblem('CLIENT_NAME', clientName, ctx.options.limits.maxNameBytes);
-  if (problem === undefined) return true;
-  session.replyError(protocolError(ErrorCode.InvalidName, problem));
-  return false;
+  return problem === undefined ? undefined : protocolError(ErrorCode.InvalidName, problem);
 }

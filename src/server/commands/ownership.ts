@@ -1,23 +1,38 @@
 /**
- * The checks CHAT and LEAVE share: the room was issued (code 2) and the JOIN_ID is this
- * connection's own (T8: code 3 if never issued, code 4 if another connection's).
+ * The checks CHAT and LEAVE share, as errors to send (or undefined when all is well). In a
+ * cluster the answer may have to come from the store, so they are Awaitable: in-process they
+ * answer at once.
  */
-import { ErrorCode, protocolError } from '../../protocol/errors.js';
+import { andThen, type Awaitable } from '../../bus/bus.js';
+import { ErrorCode, protocolError, type ProtocolError } from '../../protocol/errors.js';
 import { showId } from '../../protocol/tcd-fields.js';
 import type { ServerContext } from '../context.js';
 import type { Session } from '../session.js';
 
-/** False, with error 2 sent, when no room ever had `roomRef`. */
-export function refIssued(ctx: ServerContext, session: Session, roomRef: number): boolean {
-  if (ctx.rooms.wasIssued(roomRef)) return true;
-  session.replyError(protocolError(ErrorCode.NoSuchRoom, `ROOM_REF ${showId(roomRef)}`));
-  return false;
+/** T8: the JOIN_ID must be this connection's own: code 3 if never issued, 4 if another's. */
+export function ownershipError(
+  ctx: ServerContext,
+  session: Session,
+  joinId: number,
+): Awaitable<ProtocolError | undefined> {
+  if (joinId === session.joinId) return undefined;
+  return andThen(ctx.directory.joinIdIssued(joinId), (issued) =>
+    protocolError(
+      issued ? ErrorCode.NotYourJoinId : ErrorCode.UnknownUser,
+      `JOIN_ID ${showId(joinId)}`,
+    ),
+  );
 }
 
-/** False, with error 3 or 4 sent, when `joinId` is not this connection's (T8). */
-export function ownsJoinId(ctx: ServerContext, session: Session, joinId: number): boolean {
-  if (joinId === session.joinId) return true;
-  const code = ctx.joinIds.wasIssued(joinId) ? ErrorCode.NotYourJoinId : ErrorCode.UnknownUser;
-  session.replyError(protocolError(code, `JOIN_ID ${showId(joinId)}`));
-  return false;
+export function noSuchRoom(roomRef: number): ProtocolError {
+  return protocolError(ErrorCode.NoSuchRoom, `ROOM_REF ${showId(roomRef)}`);
+}
+
+/** The first error of `checks` that finds one, each run only if those before found none. */
+export function firstError(
+  ...checks: (() => Awaitable<ProtocolError | undefined>)[]
+): Awaitable<ProtocolError | undefined> {
+  const [first, ...rest] = checks;
+  if (first === undefined) return undefined;
+  return andThen(first(), (error) => error ?? firstError(...rest));
 }
