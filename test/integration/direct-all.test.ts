@@ -73,7 +73,7 @@ describe('both protocols on one port', () => {
     await a.send.expect('SEND w2\n\n');
     // A chat-room request on a COL334 connection is not chat: it is refused in COL334 terms.
     b.send.send('HELO x\n\n');
-    await b.send.expect('ERROR 103 Header incomplete\n\n');
+    await b.send.expect('ERROR 103 Header Incomplete\n\n');
     room.close();
     a.close();
     b.close();

@@ -73,7 +73,7 @@ describe('direct messages', () => {
   test('SEND without Content-length: ERROR 103, then that connection is closed', async () => {
     const a = await registerUser(srv.port, 'hal');
     a.send.send('SEND ivy\n\nhello');
-    await a.send.expect('ERROR 103 Header incomplete\n\n');
+    await a.send.expect('ERROR 103 Header Incomplete\n\n');
     await a.send.expectClosed();
     await a.recv.expectClosed(); // the name is released with it
     a.close();
@@ -94,7 +94,7 @@ describe('direct messages', () => {
   test('a header over the limit: ERROR 103 and close', async () => {
     const c = await WireClient.connect(srv.port);
     c.send(`REGISTER TOSEND ${'x'.repeat(70_000)}`);
-    await c.expect('ERROR 103 Header incomplete\n\n');
+    await c.expect('ERROR 103 Header Incomplete\n\n');
     await c.expectClosed();
   });
 
@@ -144,7 +144,7 @@ describe('direct messages', () => {
   test('a receive connection sending something else: ERROR 103 and close', async () => {
     const a = await registerUser(srv.port, 'ray');
     a.recv.send(withBody('SEND ray', 'x'));
-    await a.recv.expect('ERROR 103 Header incomplete\n\n');
+    await a.recv.expect('ERROR 103 Header Incomplete\n\n');
     await a.recv.expectClosed();
     await a.send.expectClosed();
   });
