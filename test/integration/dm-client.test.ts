@@ -12,6 +12,7 @@ import {
   withBody,
   type DirectTestServer,
 } from '../helpers/direct-server.js';
+import { waitUntil } from '../helpers/wait.js';
 
 interface DmProcess {
   readonly child: ChildProcessWithoutNullStreams;
@@ -43,16 +44,19 @@ function spawnDm(args: readonly string[]): DmProcess {
     exited,
     stdout: () => out,
     stderr: () => err,
-    waitFor: async (text, timeoutMs = 5000) => {
-      const deadline = Date.now() + timeoutMs;
-      while (!out.includes(text)) {
-        if (Date.now() > deadline || child.exitCode !== null) {
-          throw new Error(
-            `no ${JSON.stringify(text)} in stdout ${JSON.stringify(out)}; stderr ${err}`,
-          );
-        }
-        await new Promise((resolve) => setTimeout(resolve, 20));
-      }
+    waitFor: (text, timeoutMs = 5000) => {
+      const shown = (): string =>
+        `${JSON.stringify(text)} in stdout ${JSON.stringify(out)}; stderr ${err}`;
+      return waitUntil(
+        () => {
+          if (out.includes(text)) return true;
+          if (child.exitCode !== null)
+            throw new Error(`exited ${child.exitCode} without ${shown()}`);
+          return false;
+        },
+        shown,
+        { timeoutMs },
+      );
     },
   };
 }
@@ -92,7 +96,7 @@ describe('roomcast dm', () => {
     assert.equal(dm.stdout(), 'delivered to bob\ndelivered to ALL\n');
     assert.match(dm.stderr(), /not delivered to nobody: ERROR 102 Unable to send/);
     assert.match(dm.stderr(), /a message starts with @/);
-    await bob.send.expectNothing(20);
+    await bob.expectNothing('send');
     bob.close();
   });
 
@@ -122,10 +126,9 @@ describe('roomcast dm', () => {
 });
 
 /** Until the user has both connections registered (the client's second REGISTER answered). */
-async function waitRegistered(name: string): Promise<void> {
-  const deadline = Date.now() + 5000;
-  while (srv.direct.registry.get(name)?.inbox === undefined) {
-    if (Date.now() > deadline) throw new Error(`${name} never registered`);
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
+function waitRegistered(name: string): Promise<void> {
+  return waitUntil(
+    () => srv.direct.registry.get(name)?.inbox !== undefined,
+    `${name} to register both connections`,
+  );
 }
