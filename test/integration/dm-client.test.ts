@@ -5,6 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import net from 'node:net';
 import { after, before, describe, test } from 'node:test';
 import {
   registerUser,
@@ -115,6 +116,35 @@ describe('roomcast dm', () => {
     dave.close();
   });
 
+  test('an unreadable FORWARD is refused with ERROR 103 Header Incomplete (C3, capital I)', async () => {
+    const server = await standIn('FORWARD eve\n\n'); // no Content-length
+    try {
+      const dm = spawnDm(['--port', String(server.port), '--name', 'frank']);
+      await waitUntil(() => server.answers.length > 0, 'the client to answer the FORWARD');
+      // Exactly seed 004's text, which its client compares; nothing printed for it.
+      assert.deepEqual(server.answers, ['ERROR 103 Header Incomplete\n\n']);
+      dm.child.stdin.end();
+      assert.equal(await dm.exited, 0, dm.stderr());
+      assert.equal(dm.stdout(), '');
+    } finally {
+      await server.close();
+    }
+  });
+
+  test('a FORWARD in the same segment as REGISTERED is acknowledged and printed', async () => {
+    const server = await standIn(withBody('FORWARD eve', 'early bird').toString());
+    try {
+      const dm = spawnDm(['--port', String(server.port), '--name', 'gina']);
+      await dm.waitFor('eve: early bird\n');
+      await waitUntil(() => server.answers.length > 0, 'the RECEIVED');
+      assert.deepEqual(server.answers, ['RECEIVED eve\n\n']);
+      dm.child.stdin.end();
+      assert.equal(await dm.exited, 0, dm.stderr());
+    } finally {
+      await server.close();
+    }
+  });
+
   test('a name in use: the server refuses it and the client exits non-zero', async () => {
     const erin = await registerUser(srv.port, 'erin');
     const dm = spawnDm(['--port', String(srv.port), '--name', 'erin']);
@@ -131,4 +161,46 @@ function waitRegistered(name: string): Promise<void> {
     () => srv.direct.registry.get(name)?.inbox !== undefined,
     `${name} to register both connections`,
   );
+}
+
+/**
+ * A stand-in COL334 server for what roomcast's never sends: it answers both registrations,
+ * then writes the receive connection `forward`, and records every later message it is sent.
+ */
+async function standIn(forward: string): Promise<{
+  port: number;
+  answers: string[];
+  close(): Promise<void>;
+}> {
+  const answers: string[] = [];
+  const sockets = new Set<net.Socket>();
+  const server = net.createServer((socket) => {
+    sockets.add(socket);
+    let pending = '';
+    socket.setEncoding('utf8');
+    socket.on('data', (chunk: string) => {
+      pending += chunk;
+      for (let end = pending.indexOf('\n\n'); end !== -1; end = pending.indexOf('\n\n')) {
+        const message = pending.slice(0, end + 2);
+        pending = pending.slice(end + 2);
+        const reg = /^REGISTER (TOSEND|TORECV) (\w+)\n\n$/.exec(message);
+        if (reg === null) answers.push(message);
+        else
+          socket.write(
+            `REGISTERED ${reg[1] ?? ''} ${reg[2] ?? ''}\n\n${reg[1] === 'TORECV' ? forward : ''}`,
+          );
+      }
+    });
+    socket.on('error', () => {});
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return {
+    port: (server.address() as net.AddressInfo).port,
+    answers,
+    close: () =>
+      new Promise<void>((resolve) => {
+        for (const s of sockets) s.destroy();
+        server.close(() => resolve());
+      }),
+  };
 }
