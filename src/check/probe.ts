@@ -78,6 +78,12 @@ export class Probe {
     }
   }
 
+  /** The next reply if one arrives within `ms` (or had arrived unread); else undefined. */
+  async maybeNext(ms = this.s.quietMs): Promise<TcdReply | undefined> {
+    if (this.inbox.length === 0) await this.waitUntil(Date.now() + ms, () => this.inbox.length > 0);
+    return this.inbox.shift();
+  }
+
   /** Watches for `quietMs` and fails if any reply arrives (or had arrived unread). */
   async nothing(what = 'nothing more', ms = this.s.quietMs): Promise<void> {
     if (this.inbox.length === 0) await this.waitUntil(Date.now() + ms, () => this.inbox.length > 0);

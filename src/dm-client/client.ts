@@ -23,17 +23,19 @@ export type SendOutcome =
 export class DmError extends Error {}
 
 export class DmClient {
-  onMessage: ((from: string, text: string) => void) | undefined;
   /** Called once if the server closes either connection before close() was called. */
   onLost: ((reason: string) => void) | undefined;
   private closing = false;
+  private listener: ((from: string, text: string) => void) | undefined;
+  /** Messages that came before there was a listener (with the registration's reply, say). */
+  private early: Array<[from: string, text: string]> = [];
 
   private constructor(
     private readonly sender: Col334Link,
     private readonly receiver: Col334Link,
     private readonly replyTimeoutMs: number,
   ) {
-    receiver.onReply = (reply) => this.incoming(reply);
+    receiver.listen((reply) => this.incoming(reply));
     const lost = (which: string) => (): void => {
       if (!this.closing) this.onLost?.(`the server closed the ${which} connection`);
       this.close();
@@ -60,6 +62,12 @@ export class DmClient {
       sender.destroy();
       throw err;
     }
+  }
+
+  /** Receives every incoming message, those that came before it was set first. */
+  set onMessage(listener: (from: string, text: string) => void) {
+    this.listener = listener;
+    for (const [from, text] of this.early.splice(0)) listener(from, text);
   }
 
   /** Sends `text` to a user or ALL and waits for the server's confirmation or error. */
@@ -92,7 +100,9 @@ export class DmClient {
   private incoming(reply: Col334Reply): void {
     if (reply.type === 'forward') {
       this.receiver.write(col334Request.received(reply.from));
-      this.onMessage?.(reply.from, reply.body.toString('utf8'));
+      const text = reply.body.toString('utf8');
+      if (this.listener === undefined) this.early.push([reply.from, text]);
+      else this.listener(reply.from, text);
     } else if (reply.type === 'bad-forward') {
       this.receiver.write(col334Request.headerIncomplete()); // C3
     }

@@ -12,8 +12,8 @@ const clientLimits = { maxHeaderBytes: 65_536, maxBodyBytes: 16 * 1024 * 1024 };
 type Waiter = (reply: Col334Reply | undefined) => void;
 
 export class Col334Link {
-  /** When set, every reply goes here instead of to next(). */
-  onReply: ((reply: Col334Reply) => void) | undefined;
+  /** Set by listen(): every reply goes there instead of to next(). */
+  private onReply: ((reply: Col334Reply) => void) | undefined;
   /** Called once when the connection closes. */
   onClose: (() => void) | undefined;
   closed = false;
@@ -74,6 +74,15 @@ export class Col334Link {
       }, timeoutMs);
       this.waiters.push(waiter);
     });
+  }
+
+  /**
+   * From now on every reply goes to `handler` instead of next(), starting with any that came
+   * before it was set: a FORWARD may arrive in the same segment as the REGISTERED before it.
+   */
+  listen(handler: (reply: Col334Reply) => void): void {
+    this.onReply = handler;
+    for (const reply of this.backlog.splice(0)) handler(reply);
   }
 
   /** Ends our side after what was written; the server's close completes it. */

@@ -2,7 +2,7 @@
  * COL334 messages byte for byte (PROTOCOL.md Part 2), both directions. Every message ends with
  * a blank line; SEND and FORWARD carry a byte Content-length (C1) and then the body.
  */
-import { col334ErrorText, type Col334Code, type Role } from './col334.js';
+import { Col334Code, col334ErrorText, type Role } from './col334.js';
 
 /** Server to client. */
 export const col334Reply = {
@@ -20,8 +20,8 @@ export const col334Request = {
   send: (to: string, body: Buffer | string): Buffer =>
     withBody(`SEND ${to}`, typeof body === 'string' ? Buffer.from(body) : body),
   received: (sender: string): Buffer => Buffer.from(`RECEIVED ${sender}\n\n`),
-  /** C3: what a recipient answers to a FORWARD it cannot read (the seed's capital I). */
-  headerIncomplete: (): Buffer => Buffer.from('ERROR 103 Header Incomplete\n\n'),
+  /** C3: a recipient's answer to a FORWARD it cannot read, in the server's own words (C4). */
+  headerIncomplete: (): Buffer => col334Reply.error(Col334Code.HeaderIncomplete),
 } as const;
 
 function withBody(firstLine: string, body: Buffer): Buffer {

@@ -9,7 +9,11 @@ export type Role = 'TOSEND' | 'TORECV';
 /** The recipient name that means every other registered user (C2); nobody may register it. */
 export const BROADCAST = 'ALL';
 
-/** The four errors of the grammar, with the exact text the server puts after the code. */
+/**
+ * The four errors of the grammar, with the exact text the server puts after the code. C4: the
+ * texts are spelled as seed 004's client compares them (`Header Incomplete`, capital I; the
+ * assignment's table writes it lower case, and that client prints "Unknown Error" for it).
+ */
 export const Col334Code = {
   MalformedUsername: 100,
   NoUserRegistered: 101,
@@ -23,7 +27,7 @@ export const col334ErrorText: Readonly<Record<Col334Code, string>> = {
   100: 'Malformed username',
   101: 'No user registered',
   102: 'Unable to send',
-  103: 'Header incomplete',
+  103: 'Header Incomplete',
 };
 
 const USERNAME = /^[A-Za-z0-9]+$/;

@@ -9,6 +9,7 @@ import assert from 'node:assert/strict';
 import type { TcdReply } from '../../src/protocol/tcd-reply.js';
 import { request } from '../../src/protocol/tcd-request-text.js';
 import { EventClient } from '../helpers/event-log.js';
+import { waitUntil } from '../helpers/wait.js';
 
 export interface ChatterOptions {
   readonly count?: number;
@@ -54,19 +55,6 @@ export interface Chatters {
 }
 
 const MARKER = 'end';
-
-/** Waits until `done()` holds, checking every 10 ms, or fails with `what` after `timeoutMs`. */
-export async function waitUntil(
-  done: () => boolean,
-  timeoutMs: number,
-  what: () => string,
-): Promise<void> {
-  const deadline = performance.now() + timeoutMs;
-  while (!done()) {
-    if (performance.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms: ${what()}`);
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
-}
 
 function percentile(values: readonly number[], p: number): number {
   const sorted = [...values].sort((a, b) => a - b);
@@ -146,8 +134,8 @@ export async function startChatters(port: number, o: ChatterOptions = {}): Promi
     async flowing(n = 20, timeoutMs = 5000) {
       await waitUntil(
         () => chatters.every((c) => c.replies.length >= n * count),
-        timeoutMs,
-        () => 'chatters receiving traffic',
+        'chatters receiving traffic',
+        { timeoutMs },
       );
     },
     async stop(timeoutMs = 10_000) {
@@ -162,7 +150,6 @@ export async function startChatters(port: number, o: ChatterOptions = {}): Promi
               ),
             ),
           ),
-        timeoutMs,
         () =>
           `every chatter's marker at every chatter; closed: ${
             chatters
@@ -170,6 +157,7 @@ export async function startChatters(port: number, o: ChatterOptions = {}): Promi
               .map((c) => c.name)
               .join(',') || 'none'
           }`,
+        { timeoutMs },
       );
       let delivered = 0;
       for (const c of chatters) {

@@ -10,7 +10,8 @@ import { test } from 'node:test';
 import { request } from '../../src/protocol/tcd-request-text.js';
 import { EventClient } from '../helpers/event-log.js';
 import { startServer } from '../helpers/server.js';
-import { startChatters, waitUntil } from './chatters.js';
+import { waitUntil } from '../helpers/wait.js';
+import { startChatters } from './chatters.js';
 
 const CONNECTIONS = 2000;
 const CONCURRENCY = 100;
@@ -66,8 +67,7 @@ test(
       // Only the chatters are left, and the admission slots came back.
       await waitUntil(
         () => srv.server.connectionCount === 4,
-        5000,
-        () => `${srv.server.connectionCount} connections left, expected the 4 chatters`,
+        () => `the 4 chatters alone; ${srv.server.connectionCount} connections left`,
       );
       const probe = await EventClient.connect(srv.port);
       try {

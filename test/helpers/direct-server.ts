@@ -50,6 +50,21 @@ export interface WireUser {
   readonly name: string;
   readonly send: WireClient;
   readonly recv: WireClient;
+  /**
+   * Proves nothing arrived on one connection. COL334 has no HELO; the barrier is the
+   * connection's own REGISTER, repeated: the server answers it again (a registered connection
+   * repeating its registration), in order with whatever it owed that connection before. Only
+   * for a send connection with no SEND awaiting its reply (replies keep request order, so the
+   * barrier would wait behind it): use expectNoReplyYet for that.
+   */
+  expectNothing(side: 'send' | 'recv'): Promise<void>;
+  /**
+   * Proves that a SEND awaiting its reply has not had one yet. The barrier runs on the
+   * receive connection: anything the server owed the send connection by then it wrote before
+   * answering the barrier, and on loopback those bytes are readable by the time the answer
+   * is; one turn of the event loop lets them be read before looking.
+   */
+  expectNoReplyYet(): Promise<void>;
   close(): void;
 }
 
@@ -60,10 +75,23 @@ export async function registerUser(port: number, name: string): Promise<WireUser
   const recv = await WireClient.connect(port);
   recv.send(`REGISTER TORECV ${name}\n\n`);
   await recv.expect(`REGISTERED TORECV ${name}\n\n`);
+  const barrier = (side: 'send' | 'recv'): Promise<void> => {
+    const role = side === 'send' ? 'TOSEND' : 'TORECV';
+    return (side === 'send' ? send : recv).expectNothingBefore(
+      `REGISTER ${role} ${name}\n\n`,
+      `REGISTERED ${role} ${name}\n\n`,
+    );
+  };
   return {
     name,
     send,
     recv,
+    expectNothing: barrier,
+    expectNoReplyYet: async () => {
+      await barrier('recv');
+      await new Promise((resolve) => setImmediate(resolve));
+      send.expectEmpty();
+    },
     close: () => {
       send.close();
       recv.close();

@@ -6,6 +6,7 @@
 import type { Duplex } from 'node:stream';
 import type { ChatServer } from '../../src/server/chat-server.js';
 import { memoryPair } from '../../src/transport/memory.js';
+import { waitUntil } from './wait.js';
 
 export class MemoryClient {
   text = '';
@@ -37,12 +38,11 @@ export class MemoryClient {
 
   /** Waits until `predicate` holds for what was received, or fails after `timeoutMs`. */
   async waitFor(predicate: (text: string) => boolean, timeoutMs = 1000): Promise<string> {
-    const deadline = Date.now() + timeoutMs;
-    while (!predicate(this.text)) {
-      if (Date.now() > deadline)
-        throw new Error(`timed out; received ${JSON.stringify(this.text)}`);
-      await new Promise((resolve) => setTimeout(resolve, 5));
-    }
+    await waitUntil(
+      () => predicate(this.text),
+      () => `the text; received ${JSON.stringify(this.text)}`,
+      { timeoutMs, everyMs: 5 },
+    );
     return this.text;
   }
 }

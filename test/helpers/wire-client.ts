@@ -11,6 +11,7 @@ export class WireClient {
   private readonly parser = new TcdReplyParser();
   private readonly replies: TcdReply[] = [];
   private waiter: (() => void) | undefined;
+  private barriers = 0;
   closed = false;
 
   private constructor(readonly socket: net.Socket) {
@@ -73,9 +74,42 @@ export class WireClient {
     return reply;
   }
 
-  /** Waits `ms` and fails if anything arrived. */
-  async expectNothing(ms = 150): Promise<void> {
+  /**
+   * Proves that nothing arrived on a chat-room connection, with a HELO round trip as the
+   * barrier: the server answers a connection's requests in order and queues room events for
+   * it as they happen, so whatever it owed this connection before the HELO comes before the
+   * HELO's reply. The reply must be the very next bytes. (COL334 connections have no HELO:
+   * see WireUser.expectNothing in direct-server.ts.)
+   */
+  async expectNothing(): Promise<void> {
+    this.expectEmpty();
+    const text = `barrier ${++this.barriers}`;
+    this.send(`HELO ${text}\n`);
+    const reply = await this.nextReply();
+    if (reply.type !== 'helo' || !reply.raw.startsWith(`HELO ${text}\n`)) {
+      throw new Error(`expected nothing before the HELO barrier's reply, got ${show(reply.raw)}`);
+    }
+  }
+
+  /**
+   * Waits `ms` and fails if anything arrived. Not a barrier (that is expectNothing): only for
+   * showing that a timer does not fire within a time, such as a person's pause between typed
+   * lines not being taken for the end of a request (T11).
+   */
+  async expectSilenceFor(ms: number): Promise<void> {
     await new Promise((resolve) => setTimeout(resolve, ms));
+    this.expectEmpty();
+  }
+
+  /** Proves nothing arrived before `reply`, the certain answer to `request` (a barrier). */
+  async expectNothingBefore(request: string | Buffer, reply: string | Buffer): Promise<void> {
+    this.expectEmpty();
+    this.send(request);
+    await this.expect(reply);
+  }
+
+  /** Fails if anything was received and not consumed. */
+  expectEmpty(): void {
     if (this.received.length > 0) throw new Error(`expected nothing, got ${show(this.received)}`);
   }
 
@@ -127,7 +161,7 @@ export class WireClient {
   }
 }
 
-function show(bytes: Buffer): string {
-  const text = bytes.toString('utf8');
+function show(bytes: Buffer | string): string {
+  const text = typeof bytes === 'string' ? bytes : bytes.toString('utf8');
   return JSON.stringify(text.length > 2000 ? `${text.slice(0, 2000)}...` : text);
 }

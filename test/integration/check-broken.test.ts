@@ -1,10 +1,12 @@
 /**
  * `roomcast check` against servers that are not roomcast (test/fixtures/naive-server.ts): a
  * correct one that makes other choices where the protocol allows (0-based ids, repeated join
- * notice) passes everything; each deliberately broken one fails the checks of the rule it breaks.
+ * notice) passes everything; each deliberately broken one fails the checks of the rule it breaks,
+ * and a server that breaks T4 the way the course's service accepted still passes its scenario.
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { allChecks } from '../../src/check/index.js';
 import { runChecks } from '../../src/check/runner.js';
 import { startNaiveServer, type Flaws } from '../fixtures/naive-server.js';
 
@@ -12,7 +14,7 @@ async function failures(
   flaws: Flaws,
   only: string[] = [],
   timeoutMs = 1000,
-): Promise<{ failed: string[]; passed: string[] }> {
+): Promise<{ failed: string[]; passed: string[]; details: string[] }> {
   const server = await startNaiveServer(flaws);
   try {
     const settings = { host: '127.0.0.1', port: server.port, timeoutMs, quietMs: 50, suffix: 'fx' };
@@ -21,6 +23,7 @@ async function failures(
     return {
       failed: results.filter((r) => !r.passed).map(name),
       passed: results.filter((r) => r.passed).map(name),
+      details: results.flatMap((r) => (r.detail === undefined ? [] : [r.detail])),
     };
   } finally {
     await server.close();
@@ -36,7 +39,21 @@ test('a different but correct server passes every check (0-based ids, repeated j
 test('no echo to the sender: T1 fails', async () => {
   const { failed, passed } = await failures({ noEcho: true }, ['course', 'T1', 'T4', 'T9'], 300);
   assert.deepEqual(failed, ['course test-service scenario', 'T1 echo to the sender']);
-  assert.deepEqual(passed, ['T4 repeated leave', 'T9 HELO reply']);
+  assert.deepEqual(passed, [
+    'T4 repeated LEAVE: LEFT_CHATROOM again, no second leave notice',
+    'T9 HELO reply',
+  ]);
+});
+
+test('the leave notice again on a repeated LEAVE: the course scenario passes, only T4 fails', async () => {
+  const { failed, passed, details } = await failures({ repeatLeaveNotice: true });
+  assert.deepEqual(failed, ['T4 repeated LEAVE: LEFT_CHATROOM again, no second leave notice']);
+  assert.equal(passed[0], 'course test-service scenario');
+  assert.equal(passed.length + failed.length, allChecks.length);
+  assert.match(
+    details[0] ?? '',
+    /: expected no second leave notice for a repeated LEAVE \(T4\), got CHAT \d+ from bob: "bob has left this chatroom\."$/,
+  );
 });
 
 test('LEFT_CHATROOM after the leave notice: T3 fails', async () => {
@@ -52,7 +69,8 @@ test('no leave notices on disconnect: the T6 checks fail', async () => {
     'course test-service scenario',
     'T6 DISCONNECT notices, then close',
     'T6 dropped connection notices',
-    'T7 JOIN_ID per connection, never reused', // it waits for the dropped member's notice
+    'T7 ROOM_REF stable per room name', // both T7 checks wait for a dropped member's notice
+    'T7 JOIN_ID per connection, never reused',
   ]);
 });
 

@@ -4,8 +4,10 @@
  */
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
+import { readFile } from 'node:fs/promises';
 import { after, before, describe, test } from 'node:test';
 import { promisify } from 'node:util';
+import { allChecks } from '../../src/check/index.js';
 import { formatResult, runChecks, selectChecks } from '../../src/check/runner.js';
 import { startNaiveServer } from '../fixtures/naive-server.js';
 import { spawnServer, type ServerProcess } from '../helpers/process.js';
@@ -24,6 +26,19 @@ const checkCli = (port: number): string[] => [
 ];
 /** A failed run's stdout and exit status (execFile rejects on a non-zero exit). */
 const failed = (err: { code: number; stdout: string }): { code: number; stdout: string } => err;
+
+/** The PASS line of every check, KILL_SERVICE's included or not, in the order they run. */
+const passLines = (withKill: boolean): string[] =>
+  allChecks.filter((c) => withKill || c.group !== 'kill').map((c) => `PASS ${c.id} ${c.title}`);
+
+/** The `roomcast check` output a document shows after its `$ roomcast check` line. */
+async function documented(path: string, after: string): Promise<string[]> {
+  const doc = await readFile(new URL(`../../${path}`, import.meta.url), 'utf8');
+  const from = doc.indexOf(after);
+  assert.notEqual(from, -1, `${after} in ${path}`);
+  const block = doc.slice(doc.indexOf('\n', doc.indexOf('$ ', from)) + 1);
+  return block.slice(0, block.indexOf('```')).trimEnd().split('\n');
+}
 
 let srv: TestServer;
 before(async () => {
@@ -46,11 +61,9 @@ test('every check passes against roomcast, KILL_SERVICE last', async () => {
     skipKill: false,
     onResult: (r) => lines.push(formatResult(r)),
   });
-  assert.deepEqual(
-    lines.filter((l) => !l.startsWith('PASS')),
-    [],
-  );
-  assert.equal(results.length, selectChecks([], false).length);
+  // Every check ran and passed, each once, in order: nothing skipped, nothing extra.
+  assert.deepEqual(lines, passLines(true));
+  assert.equal(results.length, allChecks.length);
   assert.equal(lines[0], 'PASS course test-service scenario');
   assert.equal(lines.at(-1), 'PASS T14 KILL_SERVICE stops the server');
   for (let n = 1; n <= 14; n++)
@@ -58,6 +71,12 @@ test('every check passes against roomcast, KILL_SERVICE last', async () => {
       lines.some((l) => l.startsWith(`PASS T${n} `)),
       `a check for T${n}`,
     );
+  // What the docs show a user is what a run prints: docs/clients.md in full, the README trimmed.
+  const total = `${lines.length} passed, 0 failed`;
+  assert.deepEqual(await documented('docs/clients.md', '### Example: roomcast'), [...lines, total]);
+  const readme = await documented('README.md', 'exits 0 only if all pass');
+  assert.equal(readme.at(-1), total);
+  for (const l of readme.slice(0, -1)) assert.ok(l === '...' || lines.includes(l), l);
 });
 
 test('--only picks groups and rule ids; --skip-kill leaves T14 out', () => {
@@ -80,11 +99,12 @@ describe('command line against `roomcast serve` (a real process)', () => {
   test('one PASS line per check, then the totals', async () => {
     const args = [...checkCli(serve.port), '--skip-kill', '--quiet', '80', '--timeout', '1000'];
     const { stdout } = await run('node', args, { timeout: 30_000 });
-    const lines = stdout.trimEnd().split('\n');
-    assert.deepEqual(
-      lines.filter((l) => !l.startsWith('PASS ')),
-      [`${lines.length - 1} passed, 0 failed`],
-    );
+    // Every check but KILL_SERVICE, once each: a run of no checks cannot pass for one.
+    const expected = passLines(false);
+    assert.deepEqual(stdout.trimEnd().split('\n'), [
+      ...expected,
+      `${expected.length} passed, 0 failed`,
+    ]);
   });
 
   test('KILL_SERVICE (last) closes every connection, and the process exits 0', async () => {

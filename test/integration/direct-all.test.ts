@@ -23,7 +23,7 @@ describe('ALL (C2)', () => {
     const a = await registerUser(srv.port, 'solo');
     a.send.send(withBody('SEND ALL', 'anyone?'));
     await a.send.expect('ERROR 102 Unable to send\n\n');
-    await a.recv.expectNothing(50); // the sender is not one of its own recipients
+    await a.expectNothing('recv'); // the sender is not one of its own recipients
     a.close();
   });
 
@@ -36,10 +36,10 @@ describe('ALL (C2)', () => {
     a.send.send(withBody('SEND ALL', 'hi all ✓'));
     for (const u of [b, c]) await u.recv.expect(withBody('FORWARD u1', 'hi all ✓'));
     b.recv.send('RECEIVED u1\n\n');
-    await a.send.expectNothing(50); // u3 has not acknowledged yet
+    await a.expectNoReplyYet(); // u3 has not acknowledged yet
     c.recv.send('RECEIVED u1\n\n');
     await a.send.expect('SEND ALL\n\n');
-    await a.recv.expectNothing(30);
+    await a.expectNothing('recv');
     for (const u of [a, b, c]) u.close();
   });
 
@@ -53,7 +53,7 @@ describe('ALL (C2)', () => {
     for (const u of [b, c]) await u.recv.expect(withBody('FORWARD v1', 'x'));
     b.recv.send('RECEIVED v1\n\n');
     await a.send.expect('ERROR 102 Unable to send\n\n', 2000);
-    await a.send.expectNothing(50);
+    await a.expectNothing('send'); // one reply for the SEND ALL, not one per recipient
     for (const u of [a, b, c]) u.close();
   });
 });
@@ -73,7 +73,7 @@ describe('both protocols on one port', () => {
     await a.send.expect('SEND w2\n\n');
     // A chat-room request on a COL334 connection is not chat: it is refused in COL334 terms.
     b.send.send('HELO x\n\n');
-    await b.send.expect('ERROR 103 Header incomplete\n\n');
+    await b.send.expect('ERROR 103 Header Incomplete\n\n');
     room.close();
     a.close();
     b.close();

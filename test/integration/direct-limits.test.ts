@@ -2,8 +2,10 @@
  * Part 3's limits on COL334 connections: a slow reader is cut off (and its user released), and
  * the idle timeout spares receive connections. The request rate is in throttle.test.ts.
  */
+import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { registerUser, startDirectServer, withBody } from '../helpers/direct-server.js';
+import { keepAliveUntil } from '../helpers/wait.js';
 import { WireClient } from '../helpers/wire-client.js';
 
 describe('limits on direct-message connections', () => {
@@ -26,19 +28,24 @@ describe('limits on direct-message connections', () => {
   });
 
   test('idle timeout: unregistered and send connections close, receive ones are exempt', async () => {
-    const srv = await startDirectServer({ limits: { idleTimeoutMs: 150 } });
+    const idleMs = 150;
+    const srv = await startDirectServer({ limits: { idleTimeoutMs: idleMs } });
     try {
       const idle = await WireClient.connect(srv.port);
-      idle.send('REGISTER TOSEND');
+      idle.send('REGISTER TOSEND'); // COL334 by its first bytes, and never finished
       const user = await registerUser(srv.port, 'quiet');
-      // Keep the send side busy past the timeout: the receive side must stay open meanwhile.
-      for (let i = 0; i < 4; i++) {
-        await new Promise((resolve) => setTimeout(resolve, 80));
-        user.send.send('REGISTER TOSEND quiet\n\n');
-        await user.send.expect('REGISTERED TOSEND quiet\n\n');
-      }
-      await idle.expectClosed(1000);
-      if (user.recv.closed) throw new Error('receive connection closed while its user was active');
+      const recvSilentSince = performance.now(); // its REGISTER was its last byte
+      // The send side speaks (a REGISTER round trip) every idleMs / 5 until the unfinished
+      // connection has timed out and the receive side has been silent for two timeouts.
+      await keepAliveUntil(
+        () => idle.closed && performance.now() - recvSilentSince >= 2 * idleMs,
+        () => user.expectNothing('send'),
+        'the unregistered connection to time out, and two timeouts of the receive side',
+        { everyMs: idleMs / 5 },
+      );
+      assert.equal(idle.pending, '', 'COL334 has no idle error: the connection just closes');
+      assert.equal(user.recv.closed, false, 'receive connection closed while its user was active');
+      // Once the send side is quiet too, it times out, and the receive side closes with it.
       await user.send.expectClosed(1000);
       await user.recv.expectClosed(1000);
     } finally {

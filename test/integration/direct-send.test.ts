@@ -24,7 +24,7 @@ describe('direct messages', () => {
     const [a, b] = [await registerUser(srv.port, 'ann'), await registerUser(srv.port, 'ben')];
     a.send.send(withBody('SEND ben', 'hello ben'));
     await b.recv.expect(withBody('FORWARD ann', 'hello ben'));
-    await a.send.expectNothing(50); // no ack before the recipient's RECEIVED
+    await a.expectNoReplyYet(); // no ack before the recipient's RECEIVED
     b.recv.send('RECEIVED ann\n\n');
     await a.send.expect('SEND ben\n\n');
     // C4: SENT is accepted as the ack word too.
@@ -73,7 +73,7 @@ describe('direct messages', () => {
   test('SEND without Content-length: ERROR 103, then that connection is closed', async () => {
     const a = await registerUser(srv.port, 'hal');
     a.send.send('SEND ivy\n\nhello');
-    await a.send.expect('ERROR 103 Header incomplete\n\n');
+    await a.send.expect('ERROR 103 Header Incomplete\n\n');
     await a.send.expectClosed();
     await a.recv.expectClosed(); // the name is released with it
     a.close();
@@ -94,7 +94,7 @@ describe('direct messages', () => {
   test('a header over the limit: ERROR 103 and close', async () => {
     const c = await WireClient.connect(srv.port);
     c.send(`REGISTER TOSEND ${'x'.repeat(70_000)}`);
-    await c.expect('ERROR 103 Header incomplete\n\n');
+    await c.expect('ERROR 103 Header Incomplete\n\n');
     await c.expectClosed();
   });
 
@@ -119,7 +119,7 @@ describe('direct messages', () => {
     mute.recv.send('RECEIVED leo\n\n');
     a.send.send(withBody('SEND mute', 'second'));
     await mute.recv.expect(withBody('FORWARD leo', 'second'));
-    await a.send.expectNothing(50);
+    await a.expectNoReplyYet();
     mute.recv.send('RECEIVED leo\n\n');
     await a.send.expect('SEND mute\n\n');
     for (const u of [a, mute, c]) u.close();
@@ -135,7 +135,7 @@ describe('direct messages', () => {
     await fast.recv.expect(withBody('FORWARD oli', '2'));
     fast.recv.send('RECEIVED oli\n\n');
     await slow.recv.expect(withBody('FORWARD oli', '1'));
-    await a.send.expectNothing(50); // quy's ack waits for pam's
+    await a.expectNoReplyYet(); // quy's ack waits for pam's
     slow.recv.send('RECEIVED oli\n\n');
     await a.send.expect('SEND pam\n\nSEND quy\n\n');
     for (const u of [a, slow, fast]) u.close();
@@ -144,7 +144,7 @@ describe('direct messages', () => {
   test('a receive connection sending something else: ERROR 103 and close', async () => {
     const a = await registerUser(srv.port, 'ray');
     a.recv.send(withBody('SEND ray', 'x'));
-    await a.recv.expect('ERROR 103 Header incomplete\n\n');
+    await a.recv.expect('ERROR 103 Header Incomplete\n\n');
     await a.recv.expectClosed();
     await a.send.expectClosed();
   });

@@ -5,6 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import net from 'node:net';
 import { after, before, describe, test } from 'node:test';
 import {
   registerUser,
@@ -12,6 +13,7 @@ import {
   withBody,
   type DirectTestServer,
 } from '../helpers/direct-server.js';
+import { waitUntil } from '../helpers/wait.js';
 
 interface DmProcess {
   readonly child: ChildProcessWithoutNullStreams;
@@ -43,16 +45,19 @@ function spawnDm(args: readonly string[]): DmProcess {
     exited,
     stdout: () => out,
     stderr: () => err,
-    waitFor: async (text, timeoutMs = 5000) => {
-      const deadline = Date.now() + timeoutMs;
-      while (!out.includes(text)) {
-        if (Date.now() > deadline || child.exitCode !== null) {
-          throw new Error(
-            `no ${JSON.stringify(text)} in stdout ${JSON.stringify(out)}; stderr ${err}`,
-          );
-        }
-        await new Promise((resolve) => setTimeout(resolve, 20));
-      }
+    waitFor: (text, timeoutMs = 5000) => {
+      const shown = (): string =>
+        `${JSON.stringify(text)} in stdout ${JSON.stringify(out)}; stderr ${err}`;
+      return waitUntil(
+        () => {
+          if (out.includes(text)) return true;
+          if (child.exitCode !== null)
+            throw new Error(`exited ${child.exitCode} without ${shown()}`);
+          return false;
+        },
+        shown,
+        { timeoutMs },
+      );
     },
   };
 }
@@ -92,7 +97,7 @@ describe('roomcast dm', () => {
     assert.equal(dm.stdout(), 'delivered to bob\ndelivered to ALL\n');
     assert.match(dm.stderr(), /not delivered to nobody: ERROR 102 Unable to send/);
     assert.match(dm.stderr(), /a message starts with @/);
-    await bob.send.expectNothing(20);
+    await bob.expectNothing('send');
     bob.close();
   });
 
@@ -111,6 +116,35 @@ describe('roomcast dm', () => {
     dave.close();
   });
 
+  test('an unreadable FORWARD is refused with ERROR 103 Header Incomplete (C3, capital I)', async () => {
+    const server = await standIn('FORWARD eve\n\n'); // no Content-length
+    try {
+      const dm = spawnDm(['--port', String(server.port), '--name', 'frank']);
+      await waitUntil(() => server.answers.length > 0, 'the client to answer the FORWARD');
+      // Exactly seed 004's text, which its client compares; nothing printed for it.
+      assert.deepEqual(server.answers, ['ERROR 103 Header Incomplete\n\n']);
+      dm.child.stdin.end();
+      assert.equal(await dm.exited, 0, dm.stderr());
+      assert.equal(dm.stdout(), '');
+    } finally {
+      await server.close();
+    }
+  });
+
+  test('a FORWARD in the same segment as REGISTERED is acknowledged and printed', async () => {
+    const server = await standIn(withBody('FORWARD eve', 'early bird').toString());
+    try {
+      const dm = spawnDm(['--port', String(server.port), '--name', 'gina']);
+      await dm.waitFor('eve: early bird\n');
+      await waitUntil(() => server.answers.length > 0, 'the RECEIVED');
+      assert.deepEqual(server.answers, ['RECEIVED eve\n\n']);
+      dm.child.stdin.end();
+      assert.equal(await dm.exited, 0, dm.stderr());
+    } finally {
+      await server.close();
+    }
+  });
+
   test('a name in use: the server refuses it and the client exits non-zero', async () => {
     const erin = await registerUser(srv.port, 'erin');
     const dm = spawnDm(['--port', String(srv.port), '--name', 'erin']);
@@ -122,10 +156,51 @@ describe('roomcast dm', () => {
 });
 
 /** Until the user has both connections registered (the client's second REGISTER answered). */
-async function waitRegistered(name: string): Promise<void> {
-  const deadline = Date.now() + 5000;
-  while (srv.direct.registry.get(name)?.inbox === undefined) {
-    if (Date.now() > deadline) throw new Error(`${name} never registered`);
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
+function waitRegistered(name: string): Promise<void> {
+  return waitUntil(
+    () => srv.direct.registry.get(name)?.inbox !== undefined,
+    `${name} to register both connections`,
+  );
+}
+
+/**
+ * A stand-in COL334 server for what roomcast's never sends: it answers both registrations,
+ * then writes the receive connection `forward`, and records every later message it is sent.
+ */
+async function standIn(forward: string): Promise<{
+  port: number;
+  answers: string[];
+  close(): Promise<void>;
+}> {
+  const answers: string[] = [];
+  const sockets = new Set<net.Socket>();
+  const server = net.createServer((socket) => {
+    sockets.add(socket);
+    let pending = '';
+    socket.setEncoding('utf8');
+    socket.on('data', (chunk: string) => {
+      pending += chunk;
+      for (let end = pending.indexOf('\n\n'); end !== -1; end = pending.indexOf('\n\n')) {
+        const message = pending.slice(0, end + 2);
+        pending = pending.slice(end + 2);
+        const reg = /^REGISTER (TOSEND|TORECV) (\w+)\n\n$/.exec(message);
+        if (reg === null) answers.push(message);
+        else
+          socket.write(
+            `REGISTERED ${reg[1] ?? ''} ${reg[2] ?? ''}\n\n${reg[1] === 'TORECV' ? forward : ''}`,
+          );
+      }
+    });
+    socket.on('error', () => {});
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return {
+    port: (server.address() as net.AddressInfo).port,
+    answers,
+    close: () =>
+      new Promise<void>((resolve) => {
+        for (const s of sockets) s.destroy();
+        server.close(() => resolve());
+      }),
+  };
 }

@@ -11,6 +11,7 @@ import { after, before, test } from 'node:test';
 import { RoomcastClient } from '../../src/client/client.js';
 import type { ClientEvent } from '../../src/client/types.js';
 import { startServer, type TestServer } from '../helpers/server.js';
+import { waitUntil } from '../helpers/wait.js';
 
 const tmuxPath = ['/usr/bin/tmux', '/usr/local/bin/tmux'].find((p) => existsSync(p));
 // A private tmux server (-L) so no one's own tmux sessions are touched, killed at the end.
@@ -32,14 +33,15 @@ function screen(): string[] {
   return lines;
 }
 
+/** Until the screen shows what `ok` accepts; returns those lines. */
 async function waitForScreen(ok: (lines: string[]) => boolean, what: string): Promise<string[]> {
-  const deadline = Date.now() + 8000;
-  for (;;) {
-    const lines = screen();
-    if (ok(lines)) return lines;
-    if (Date.now() > deadline) assert.fail(`${what}; the screen shows:\n${lines.join('\n')}`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
+  let lines: string[] = [];
+  await waitUntil(
+    () => ok((lines = screen())),
+    () => `${what}; the screen shows:\n${lines.join('\n')}`,
+    { timeoutMs: 8000, everyMs: 50 },
+  );
+  return lines;
 }
 
 let srv: TestServer;
@@ -114,11 +116,11 @@ test(
     );
 
     tmux('send-keys', '-t', session, 'quit', 'Enter');
-    const deadline = Date.now() + 8000;
-    while (!heard.some((e) => e.type === 'chat' && e.message === 'alice has left this chatroom.')) {
-      assert.ok(Date.now() < deadline, 'alice left on quit');
-      await new Promise((resolve) => setTimeout(resolve, 50));
-    }
+    await waitUntil(
+      () => heard.some((e) => e.type === 'chat' && e.message === 'alice has left this chatroom.'),
+      'alice to leave on quit',
+      { timeoutMs: 8000 },
+    );
     assert.ok(
       heard.some((e) => e.type === 'chat' && e.from === 'alice' && e.message === 'half typed'),
     );

@@ -1,6 +1,7 @@
 /** One test or more per rule of PROTOCOL.md Part 1, over real sockets, named by the rule. */
 import assert from 'node:assert/strict';
 import { after, afterEach, before, describe, test } from 'node:test';
+import type { TcdReply } from '../../src/protocol/tcd-reply.js';
 import { request } from '../../src/protocol/tcd-request-text.js';
 import { frame } from '../helpers/frames.js';
 import { startServer, type TestServer } from '../helpers/server.js';
@@ -48,7 +49,7 @@ describe('PROTOCOL.md Part 1 rules', () => {
     await a.expect(frame.joinedNotice(ja.roomRef, 'bob'));
     a.send(request.chat(ja.roomRef, ja.joinId, 'alice', 'hi all'));
     for (const x of [a, b]) await x.expect(frame.chat(ja.roomRef, 'alice', 'hi all'));
-    await c.expectNothing(80); // not a member
+    await c.expectNothing(); // not a member
   });
 
   test('T2 join order: JOINED_CHATROOM first, then the notice to every member', async () => {
@@ -62,15 +63,48 @@ describe('PROTOCOL.md Part 1 rules', () => {
     await a.expect(frame.joinedNotice(ja.roomRef, 'bob'));
   });
 
-  test('T2 a chat in flight while joining never precedes JOINED_CHATROOM', async () => {
+  test('T2 joining while chats are in flight: JOINED, the join notice, then exactly the chats after it', async () => {
     const [a, b] = await clients(2);
     if (!a || !b) throw new Error('clients');
     const room = freshRoom();
     const ja = await joinRoom(a, room, 'alice');
-    for (let i = 0; i < 20; i++) a.send(request.chat(ja.roomRef, ja.joinId, 'alice', `m${i}`));
-    b.send(request.join(room, 'bob'));
-    const first = await b.nextReply();
-    assert.equal(first.type, 'joined');
+    // alice keeps IN_FLIGHT chats unanswered all along (a new one as each echo arrives); bob
+    // joins once BEFORE of them are echoed, so his JOIN races the chats in flight, and alice
+    // chats on until AFTER more have followed his notice in her view.
+    const IN_FLIGHT = 4;
+    const BEFORE = 5;
+    const AFTER = 5;
+    const notice = frame.joinedNotice(ja.roomRef, 'bob');
+    const view: string[] = []; // alice's chats and bob's notice, in the order alice got them
+    let sent = 0;
+    let echoed = 0;
+    const say = (): void => a.send(request.chat(ja.roomRef, ja.joinId, 'alice', `busy ${sent++}`));
+    for (let i = 0; i < IN_FLIGHT; i++) say();
+    while (echoed < sent) {
+      const r: TcdReply = await a.nextReply();
+      view.push(r.raw);
+      const noticeAt = view.indexOf(notice);
+      if (r.raw === notice) continue;
+      assert.equal(r.raw, frame.chat(ja.roomRef, 'alice', `busy ${echoed}`), 'T13: in send order');
+      echoed++;
+      if (echoed === BEFORE) b.send(request.join(room, 'bob'));
+      if (noticeAt === -1 || view.length - 1 - noticeAt < AFTER) say();
+      assert.ok(sent < 10_000, "bob's join notice never reached alice");
+    }
+    const noticeAt = view.indexOf(notice);
+    assert.ok(
+      noticeAt >= BEFORE,
+      `bob's notice after the chats echoed before he joined: ${noticeAt}`,
+    );
+    const after = view.slice(noticeAt + 1);
+    assert.ok(after.length >= AFTER, 'chats followed the notice');
+    const joined = await b.nextReply();
+    assert.equal(joined.type, 'joined', `JOINED_CHATROOM before anything else, got ${joined.raw}`);
+    if (joined.type !== 'joined') return;
+    assert.equal(joined.raw, frame.joined(room, srv.port, ja.roomRef, Number(joined.joinId)));
+    // T2: then his own notice, then exactly the chats that follow it in alice's view (T13).
+    await b.expect(notice + after.join(''));
+    await b.expectNothing();
   });
 
   test('T3 leave order: LEFT first, the notice includes the leaver, then nothing more', async () => {
@@ -80,7 +114,7 @@ describe('PROTOCOL.md Part 1 rules', () => {
     await a.expect(frame.leftNotice(ja.roomRef, 'bob'));
     a.send(request.chat(ja.roomRef, ja.joinId, 'alice', 'after'));
     await a.expect(frame.chat(ja.roomRef, 'alice', 'after'));
-    await b.expectNothing(80);
+    await b.expectNothing();
   });
 
   test('T3 chats pipelined around a LEAVE: none of the room reaches the leaver after LEFT', async () => {
@@ -106,7 +140,7 @@ describe('PROTOCOL.md Part 1 rules', () => {
     await b.expect(frame.leftNotice(ja.roomRef, 'alice'));
     a.send(request.leave(ja.roomRef, ja.joinId, 'alice'));
     await a.expect(frame.left(ja.roomRef, ja.joinId));
-    await b.expectNothing(80);
+    await b.expectNothing();
     a.send('HELO still here\n');
     await a.expect(frame.helo('still here', srv.port));
   });
@@ -120,7 +154,7 @@ describe('PROTOCOL.md Part 1 rules', () => {
     await a.expect(frame.joined(room, srv.port, ja.roomRef, ja.joinId));
     a.send(request.chat(ja.roomRef, ja.joinId, 'alice', 'once'));
     await a.expect(frame.chat(ja.roomRef, 'alice', 'once'));
-    await a.expectNothing(80);
+    await a.expectNothing();
   });
 
   test('T6 DISCONNECT: notices in ascending ROOM_REF, then close, no other reply', async () => {
@@ -175,8 +209,31 @@ describe('PROTOCOL.md Part 1 rules', () => {
     const b4 = await joinRoom(b, freshRoom(), 'bob');
     assert.ok(![a1.roomRef, a2.roomRef].includes(b4.roomRef), 'a forgotten ref is never reused');
     assert.ok(b1.joinId > a1.joinId, 'a new connection never gets an old JOIN_ID');
-    for (const id of [a1.roomRef, a2.roomRef, a1.joinId, b1.joinId])
-      assert.ok(Number.isInteger(id) && id >= 0);
+  });
+
+  test('T7 identifiers on the wire: non-negative decimal integers, written the same everywhere', async () => {
+    const [a] = await clients(1);
+    if (!a) throw new Error('clients');
+    const room = freshRoom();
+    a.send(request.join(room, 'alice'));
+    const joined = await a.nextReply();
+    assert.equal(joined.type, 'joined');
+    if (joined.type !== 'joined') return;
+    // Decimal digits only, no sign, no leading zero, no fraction or exponent: what Number()
+    // would accept ('+1', '01', '1.0', '1e0') is not what a client may be sent.
+    const decimal = /^(0|[1-9][0-9]*)$/;
+    assert.match(joined.roomRef, decimal, 'ROOM_REF');
+    assert.match(joined.joinId, decimal, 'JOIN_ID');
+    const { roomRef, joinId } = joined;
+    // The same text in the join notice, in LEFT_CHATROOM and in the leave notice.
+    await a.expect(
+      `CHAT: ${roomRef}\nCLIENT_NAME: alice\nMESSAGE: alice has joined this chatroom.\n\n`,
+    );
+    a.send(request.leave(roomRef, joinId, 'alice'));
+    await a.expect(
+      `LEFT_CHATROOM: ${roomRef}\nJOIN_ID: ${joinId}\n` +
+        `CHAT: ${roomRef}\nCLIENT_NAME: alice\nMESSAGE: alice has left this chatroom.\n\n`,
+    );
   });
 
   test("T8 ownership: CHAT and LEAVE with another connection's JOIN_ID are refused", async () => {
@@ -185,7 +242,7 @@ describe('PROTOCOL.md Part 1 rules', () => {
     await b.expect(frame.error(4, `JOIN_ID belongs to another connection: JOIN_ID ${ja.joinId}`));
     b.send(request.leave(ja.roomRef, ja.joinId, 'alice'));
     await b.expect(frame.error(4, `JOIN_ID belongs to another connection: JOIN_ID ${ja.joinId}`));
-    await a.expectNothing(80);
+    await a.expectNothing();
     b.send(request.chat(jb.roomRef, jb.joinId, 'bob', 'legit'));
     for (const x of [a, b]) await x.expect(frame.chat(jb.roomRef, 'bob', 'legit'));
   });
@@ -202,10 +259,10 @@ describe('PROTOCOL.md Part 1 rules', () => {
     await a.expect(frame.joinedNotice(ja.roomRef, 'carol'));
     c.send(request.chat(jc.roomRef, jc.joinId, 'carol', 'to r1'));
     for (const x of [a, c]) await x.expect(frame.chat(jc.roomRef, 'carol', 'to r1'));
-    await b.expectNothing(50);
+    await b.expectNothing();
     b.send(request.chat(jb.roomRef, jb.joinId, 'sam', 'only r2'));
     await b.expect(frame.chat(jb.roomRef, 'sam', 'only r2'));
-    await a.expectNothing(80);
+    await a.expectNothing();
     b.send(request.leave(jb.roomRef, jb.joinId, 'sam'));
     await b.expect(frame.left(jb.roomRef, jb.joinId) + frame.leftNotice(jb.roomRef, 'sam'));
     a.send(request.chat(ja.roomRef, ja.joinId, 'sam', 'still in r1'));

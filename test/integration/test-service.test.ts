@@ -62,6 +62,6 @@ test('course test-service scenario', async () => {
   await c1.expectClosed();
   for (const c of [c3, c4]) await c.expect(frame.leftNotice(2, 'client1'));
 
-  for (const c of [c2, c3, c4]) await c.expectNothing(50);
+  for (const c of [c2, c3, c4]) await c.expectNothing();
   for (const c of [c2, c3, c4]) c.close();
 });

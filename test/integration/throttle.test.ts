@@ -13,6 +13,7 @@ import { registerUser, startDirectServer, withBody } from '../helpers/direct-ser
 import { frame } from '../helpers/frames.js';
 import { startServer } from '../helpers/server.js';
 import { connectAll, joinRoom, pick } from '../helpers/session.js';
+import { waitUntil } from '../helpers/wait.js';
 import { WireClient } from '../helpers/wire-client.js';
 
 /** Counts the CHAT frames of one room a socket receives, checking they are `m0`, `m1`, ... */
@@ -28,14 +29,6 @@ function chatCounter(c: WireClient, roomRef: number, from: string) {
     }
   });
   return state;
-}
-
-async function until(done: () => boolean, timeoutMs: number, what: () => string): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!done()) {
-    if (Date.now() > deadline) throw new Error(`timed out: ${what()}`);
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
 }
 
 describe('flood control slows a sender down and loses nothing', () => {
@@ -59,10 +52,10 @@ describe('flood control slows a sender down and loses nothing', () => {
         );
         bot.send(batch.join(''));
       }
-      await until(
+      await waitUntil(
         () => counts.every((c) => c.inOrder === total || c.wrong.length > 0 || c.other.length > 0),
-        30_000,
         () => `every member to receive ${total} chats: ${counts.map((c) => c.inOrder).join(', ')}`,
+        { timeoutMs: 30_000, everyMs: 20 },
       );
       const seconds = (Date.now() - started) / 1000;
       console.log(
@@ -77,10 +70,9 @@ describe('flood control slows a sender down and loses nothing', () => {
       // Still connected and served: a round trip.
       bot.send(request.helo('still here'));
       const helo = frame.helo('still here', srv.port);
-      await until(
+      await waitUntil(
         () => counts[0]?.other.includes(helo) === true || bot.closed,
-        5000,
-        () => 'the HELO reply',
+        'the HELO reply',
       );
       assert.equal(bot.closed, false);
       assert.equal(srv.server.connectionCount, 3);

@@ -19,7 +19,7 @@ const PAUSE_MS = QUIET_MS * 4;
 
 async function typeLines(c: WireClient, lines: readonly string[]): Promise<void> {
   for (const line of lines) {
-    await c.expectNothing(PAUSE_MS); // nothing is answered while the person types
+    await c.expectSilenceFor(PAUSE_MS); // nothing is answered while the person types
     c.send(`${line}\r\n`); // a terminal (socat, telnet) sends CRLF
   }
 }
@@ -38,7 +38,7 @@ test('T11 a LEAVE typed line by line is served after its last line, never cut by
     const c = await WireClient.connect(srv.port);
     const j = await joinRoom(c, 'typing', 'typist');
     await typeLines(c, [`LEAVE_CHATROOM: ${j.roomRef}`, `JOIN_ID: ${j.joinId}`]);
-    await c.expectNothing(PAUSE_MS);
+    await c.expectSilenceFor(PAUSE_MS);
     c.send('CLIENT_NAME: typist\r\n');
     await c.expect(frame.left(j.roomRef, j.joinId) + frame.leftNotice(j.roomRef, 'typist'));
     c.send(request.helo('done'));
@@ -50,7 +50,7 @@ test('T11 a JOIN typed line by line is served after its last line', () =>
   withServer(async (srv) => {
     const c = await WireClient.connect(srv.port);
     await typeLines(c, ['JOIN_CHATROOM: typed', 'CLIENT_IP: 0', 'PORT: 0']);
-    await c.expectNothing(PAUSE_MS);
+    await c.expectSilenceFor(PAUSE_MS);
     c.send('CLIENT_NAME: typist\r\n');
     await c.expect(frame.joined('typed', srv.port, 1, 1));
     await c.expect(frame.joinedNotice(1, 'typist'));
@@ -62,7 +62,7 @@ test('T11 a DISCONNECT typed line by line closes only after its last line', () =
     const c = await WireClient.connect(srv.port);
     const j = await joinRoom(c, 'bye', 'typist');
     await typeLines(c, ['DISCONNECT: 0', 'PORT: 0']);
-    await c.expectNothing(PAUSE_MS);
+    await c.expectSilenceFor(PAUSE_MS);
     c.send('CLIENT_NAME: typist\r\n');
     await c.expect(frame.leftNotice(j.roomRef, 'typist'));
     await c.expectClosed();

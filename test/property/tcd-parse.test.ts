@@ -289,7 +289,7 @@ describe('TcdParser on any input (T11, T12)', () => {
     );
   });
 
-  test('a quiet connection at any point never throws nor breaks the bound', () => {
+  test('a quiet connection at any point: never throws, keeps the bound, parser errors only, resyncs', () => {
     fc.assert(
       fc.property(
         protocolish(tokens, 30),
@@ -298,14 +298,23 @@ describe('TcdParser on any input (T11, T12)', () => {
         smallLimits,
         (bytes, fractions, quietAfter, limits) => {
           const parser = new TcdParser(limits);
+          const out: ParseResult[] = [];
           split(bytes, fractions).forEach((piece, i) => {
-            parser.push(piece);
-            if (quietAfter[i] === true) parser.quiet();
+            out.push(...parser.push(piece));
+            if (quietAfter[i] === true) out.push(...parser.quiet());
             assert.ok(parser.bufferedBytes <= limits.maxRequestBytes);
           });
-          parser.quiet();
-          parser.end();
+          out.push(...parser.quiet());
+          // Whatever state quiet left, a blank line resynchronises (T12): the next request is
+          // served as such, and is the last thing out.
+          const tail = parser.push(Buffer.from('\n\nHELO after\n'));
+          assert.deepEqual(tail.at(-1), { type: 'helo', text: 'after' });
+          out.push(...tail, ...parser.end());
           assert.equal(parser.bufferedBytes, 0);
+          // T12: what the parser can tell is a malformed (1), too large (6) or too long (7).
+          for (const r of out) {
+            if (isProtocolError(r)) assert.ok([1, 6, 7].includes(r.code), `error ${r.code}`);
+          }
         },
       ),
       { numRuns: 200 },

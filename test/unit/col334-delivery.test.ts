@@ -1,9 +1,11 @@
 /**
  * The delivery bookkeeping of the direct-message server, without sockets: a recipient's inbox
- * (acks by position, timeout, late acks, bound) and a sender's replies in request order.
+ * (acks by position, timeout, late acks, bound) and a sender's replies in request order. The
+ * inbox's clock (setTimeout, Date) is node:test's mock, so timeouts are stepped through, not
+ * slept through.
  */
 import assert from 'node:assert/strict';
-import { describe, test } from 'node:test';
+import { afterEach, beforeEach, describe, mock, test } from 'node:test';
 import { pino } from 'pino';
 import { Inbox } from '../../src/dm-server/inbox.js';
 import { OrderedReplies } from '../../src/conn/ordered-replies.js';
@@ -21,9 +23,10 @@ function inbox(ackTimeoutMs = 10_000, maxUnackedPerRecipient = 4) {
   return { box, forwarded, outcomes, deliver };
 }
 
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
 describe('Inbox', () => {
+  beforeEach(() => mock.timers.enable({ apis: ['setTimeout', 'Date'], now: 1_000_000 }));
+  afterEach(() => mock.timers.reset());
+
   test('acks settle forwards in the order they were sent (FIFO)', () => {
     const { box, forwarded, outcomes, deliver } = inbox();
     deliver('1');
@@ -37,10 +40,12 @@ describe('Inbox', () => {
     box.close();
   });
 
-  test('an unacknowledged forward fails at the timeout; its late ack is absorbed', async () => {
+  test('an unacknowledged forward fails at the timeout, not before; its late ack is absorbed', () => {
     const { box, outcomes, deliver } = inbox(30);
     deliver('1');
-    await sleep(60);
+    mock.timers.tick(29);
+    assert.deepEqual(outcomes, []);
+    mock.timers.tick(1);
     assert.deepEqual(outcomes, ['1:fail']);
     deliver('2');
     box.ack('a'); // the late ack of 1: must not count for 2
@@ -61,11 +66,15 @@ describe('Inbox', () => {
     assert.deepEqual(outcomes, ['3:fail', '1:fail', '2:fail']);
   });
 
-  test('full of expired forwards: the oldest is forgotten to make room', async () => {
+  test('full of expired forwards: the oldest is forgotten to make room', () => {
     const { box, forwarded, outcomes, deliver } = inbox(20, 2);
     deliver('1');
-    deliver('2');
-    await sleep(50);
+    mock.timers.tick(5);
+    deliver('2'); // its deadline is 5 ms after the first's
+    mock.timers.tick(15);
+    assert.deepEqual(outcomes, ['1:fail']);
+    mock.timers.tick(5);
+    assert.deepEqual(outcomes, ['1:fail', '2:fail']);
     deliver('3');
     assert.equal(forwarded.length, 3);
     assert.equal(box.size, 2);

@@ -226,7 +226,7 @@ describe('COL334 serializer', () => {
     assert.equal(col334Reply.error(100).toString(), 'ERROR 100 Malformed username\n\n');
     assert.equal(col334Reply.error(101).toString(), 'ERROR 101 No user registered\n\n');
     assert.equal(col334Reply.error(102).toString(), 'ERROR 102 Unable to send\n\n');
-    assert.equal(col334Reply.error(103).toString(), 'ERROR 103 Header incomplete\n\n');
+    assert.equal(col334Reply.error(103).toString(), 'ERROR 103 Header Incomplete\n\n');
     assert.equal(col334Reply.delivered('ALL').toString(), 'SEND ALL\n\n'); // C4
     assert.equal(
       col334Reply.forward('a', Buffer.from('é')).toString(),

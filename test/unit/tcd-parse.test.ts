@@ -111,13 +111,18 @@ describe('TcdParser limits', () => {
     assert.deepEqual(out, [{ type: 'helo', text: '😀é' }]);
   });
 
-  test('binary junk never throws', () => {
-    const parser = new TcdParser(limits);
+  test('binary junk: one error 1, the same however it is cut, and parsing resumes after it', () => {
     const junk = Buffer.from(Array.from({ length: 5000 }, (_, i) => (i * 7919) % 256));
-    assert.doesNotThrow(() => {
-      parser.push(junk);
-      parser.quiet();
-      parser.end();
-    });
+    // T12: the junk's first line is an unknown request (1); the rest is skipped as its body.
+    for (const size of [junk.length, 1, 7]) {
+      assert.deepEqual(feed(junk, size, true), [{ code: 1 }], `chunks of ${size}`);
+    }
+    const parser = new TcdParser(limits);
+    parser.push(junk);
+    assert.ok(parser.bufferedBytes <= limits.maxRequestBytes);
+    // A blank line ends what the junk left open; the next request is served.
+    assert.deepEqual(normalise(parser.push(Buffer.from('\n\nHELO after\n'))), [
+      { type: 'helo', text: 'after' },
+    ]);
   });
 });

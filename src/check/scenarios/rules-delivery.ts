@@ -100,7 +100,7 @@ async function repeatedLeave(ctx: CheckContext): Promise<void> {
   await expectLeaveNotice(a.p, a.roomRef, 'bob');
   b.p.send(request.leave(b.roomRef, b.joinId, 'bob'));
   await expectLeft(b.p, b.roomRef, b.joinId);
-  await allQuiet([a.p, b.p], 'no notice for a repeated LEAVE');
+  await allQuiet([a.p, b.p], 'no second leave notice for a repeated LEAVE (T4)');
   b.p.send('HELO after repeated leave\n');
   await expectHelo(b.p, 'after repeated leave');
 }
@@ -168,7 +168,12 @@ export const deliveryChecks: readonly Check[] = [
   { id: 'T2', title: 'join order', group: 'rules', run: joinOrder },
   { id: 'T3', title: 'leave order', group: 'rules', run: leaveOrder },
   { id: 'T3', title: 'leave during a chat flood', group: 'rules', run: leaveDuringFlood },
-  { id: 'T4', title: 'repeated leave', group: 'rules', run: repeatedLeave },
+  {
+    id: 'T4',
+    title: 'repeated LEAVE: LEFT_CHATROOM again, no second leave notice',
+    group: 'rules',
+    run: repeatedLeave,
+  },
   { id: 'T5', title: 'repeated join', group: 'rules', run: repeatedJoin },
   { id: 'T13', title: 'same order for every member', group: 'rules', run: sameOrder },
 ];
