@@ -226,12 +226,21 @@ export class ChatServer
     if (room === undefined) return;
     const session = this.sessionsByJoinId.get(event.joinId);
     const entry = session === undefined ? undefined : this.rooms.membership(room, session);
-    // T3: LEFT_CHATROOM first, then the notice with the leaver still included.
-    if (session !== undefined && entry !== undefined && session.owesLeft(event.ref)) {
-      session.reply(leftReply(event.ref, event.joinId));
+    const notice = chatFrame(event.ref, event.clientName, leaveNotice(event.clientName));
+    if (session === undefined || entry === undefined) {
+      broadcast(room, notice);
+      return;
     }
-    broadcast(room, chatFrame(event.ref, event.clientName, leaveNotice(event.clientName)));
-    if (session === undefined || entry === undefined) return;
+    if (session.owesLeft(event.ref)) {
+      // T3: LEFT_CHATROOM first, then the notice with the leaver still included.
+      session.reply(leftReply(event.ref, event.joinId));
+      broadcast(room, notice);
+    } else {
+      // T6: a connection leaving all its rooms gets its notices by ascending ROOM_REF, however
+      // the rooms' events interleave on their way here: its own wait until all have come.
+      broadcast(room, notice, session);
+      session.holdOwnNotice(event.ref, notice);
+    }
     this.rooms.leaveDelivered(entry);
     this.bus.unwatch(event.ref);
     session.leaveSettled(event.ref);
@@ -240,6 +249,7 @@ export class ChatServer
 
   private leaveDone(session: Session): void {
     if (session.pendingLeaves > 0) return;
+    session.sendOwnNotices();
     if (session.state === 'closing') session.finish('DISCONNECT');
     this.forgetIfDone(session);
   }
@@ -289,7 +299,7 @@ export class ChatServer
   }
 }
 
-/** One encoded frame to every member of the room. */
-function broadcast(room: Room<Session>, frame: Buffer): void {
-  for (const member of room.members.keys()) member.send(frame);
+/** One encoded frame to every member of the room (but `except`). */
+function broadcast(room: Room<Session>, frame: Buffer, except?: Session): void {
+  for (const member of room.members.keys()) if (member !== except) member.send(frame);
 }

@@ -49,6 +49,8 @@ export class Session extends Connection<ParseResult> {
   private pendingJoin: PendingJoin | undefined;
   /** Leave events awaited, by ROOM_REF; made on first use (idle connections stay small). */
   private leaving: Map<number, PendingLeave> | undefined;
+  /** This connection's own leave notices while it leaves all its rooms, by ROOM_REF. */
+  private ownNotices: Map<number, Buffer> | undefined;
   /** Replies still to come, in request order; made on first use. */
   private replies: OrderedReplies | undefined;
   private readonly parser: TcdParser;
@@ -150,6 +152,22 @@ export class Session extends Connection<ParseResult> {
     if (pending === undefined) return;
     this.leaving?.delete(ref);
     pending.done?.();
+  }
+
+  /** Keeps this connection's own leave notice of `ref` until `sendOwnNotices` (T6). */
+  holdOwnNotice(ref: number, notice: Buffer): void {
+    this.ownNotices ??= new Map();
+    this.ownNotices.set(ref, notice);
+  }
+
+  /** Sends the leave notices kept, by ascending ROOM_REF (T6). */
+  sendOwnNotices(): void {
+    const notices = this.ownNotices;
+    if (notices === undefined) return;
+    this.ownNotices = undefined;
+    for (const ref of [...notices.keys()].sort((a, b) => a - b)) {
+      this.send(notices.get(ref) as Buffer);
+    }
   }
 
   /** Resolves once the leave of `ref` is settled; undefined if it already is. */

@@ -2,7 +2,7 @@
 import { pino } from 'pino';
 import { Acceptor } from '../../src/conn/acceptor.js';
 import type { AdmissionLimits } from '../../src/conn/admission.js';
-import { ChatServer } from '../../src/server/chat-server.js';
+import { ChatServer, type Seams } from '../../src/server/chat-server.js';
 import { defaultLimits, type Limits, type ServerOptions } from '../../src/server/options.js';
 import { listenTcp, type TcpListener } from '../../src/transport/tcp.js';
 
@@ -17,6 +17,8 @@ export interface TestServer {
 export type TestServerOptions = Partial<Omit<ServerOptions, 'limits' | 'logger'>> & {
   limits?: Partial<Limits>;
   admission?: Omit<AdmissionLimits, 'idleTimeoutMs'>;
+  /** The bus and directory; in-process ones when absent. */
+  seams?: Seams;
 };
 
 export function testOptions(overrides: TestServerOptions = {}): ServerOptions {
@@ -34,7 +36,7 @@ export function testOptions(overrides: TestServerOptions = {}): ServerOptions {
 
 export async function startServer(overrides: TestServerOptions = {}): Promise<TestServer> {
   const options = testOptions(overrides);
-  const server = new ChatServer(options);
+  const server = new ChatServer(options, overrides.seams);
   const acceptor = new Acceptor(server, [], {
     maxConnections: 0,
     maxConnectionsPerAddress: 0,
@@ -53,7 +55,7 @@ export async function startServer(overrides: TestServerOptions = {}): Promise<Te
   };
 }
 
-function withoutAdmission(o: TestServerOptions): Omit<TestServerOptions, 'admission'> {
-  const { admission: _admission, ...rest } = o;
+function withoutAdmission(o: TestServerOptions): Omit<TestServerOptions, 'admission' | 'seams'> {
+  const { admission: _admission, seams: _seams, ...rest } = o;
   return rest;
 }
