@@ -1,7 +1,8 @@
 /*
- * loadgen: fan-out load generator for roomcast (TCD chat-room protocol) and IRC servers.
+ * loadgen: fan-out load generator for roomcast (TCD chat-room protocol), IRC servers and NATS.
  *
- * Single thread, epoll, non-blocking sockets. C clients; client i joins room (i mod R);
+ * Single thread, epoll, non-blocking sockets. C clients; client i joins room (i mod R) (in NATS:
+ * subscribes to the subject room.<i mod R>);
  * clients 0..S-1 are the senders (so they are spread over the rooms). Once every join is
  * confirmed and the join notices have drained, each sender sends M messages, either as fast
  * as the server takes them (burst) or on a fixed total schedule (--rate). Every receiver
@@ -33,12 +34,13 @@
 #include <time.h>
 #include <unistd.h>
 
-#define CARRY_MAX 1024          /* longest line we accept from a server */
+#define CARRY_MAX 2048          /* longest line (or NATS MSG header + payload) we accept */
+#define NATS_MSG_MAX 1200       /* largest NATS MSG payload we accept: ours are <= 1000 + prefix */
 #define RBUF_SIZE (256 * 1024)  /* shared read buffer */
 #define EV_TIMER UINT32_MAX
 #define EV_STDIN (UINT32_MAX - 1)
 
-enum proto { P_TCD, P_IRC };
+enum proto { P_TCD, P_IRC, P_NATS };
 enum cstate { C_IDLE, C_CONNECTING, C_REGISTERING, C_JOINING, C_JOINED, C_CLOSED };
 enum phase { PH_JOIN, PH_DRAIN, PH_WAITGO, PH_SEND, PH_DONE };
 
@@ -92,6 +94,7 @@ static uint64_t notices, notices_expected, deliveries, expected, duplicated, reo
 static uint64_t foreign, errors, disconnects, sent_total, total_msgs;
 static uint64_t rate_next;     /* rate mode: next global message index to schedule */
 static int error_prints;
+static int payload_max;        /* longest message text we will send (o_payload or the prefix) */
 static int aborted;            /* a connection failed before the traffic started */
 
 /* latency histogram: log-linear, 64 linear buckets then 32 sub-buckets per power of two */
@@ -233,6 +236,17 @@ static void on_connected(int id) {
     if (o_proto == P_TCD) {
         cl[id].state = C_JOINING;
         sendf(id, "JOIN_CHATROOM: room%d\nCLIENT_IP: 0\nPORT: 0\nCLIENT_NAME: c%d\n", cl[id].room, id);
+    } else if (o_proto == P_NATS) {
+        /* The join is the SUB; the PONG to the PING after it says the server has registered it
+         * (a connection's protocol is processed in order). echo stays on (the default) so a
+         * publisher receives its own messages, as every member does in TCD. */
+        cl[id].state = C_JOINING;
+        sendf(id,
+              "CONNECT {\"verbose\":false,\"pedantic\":false,\"tls_required\":false,"
+              "\"name\":\"c%d\",\"lang\":\"c\",\"version\":\"1\",\"protocol\":1,"
+              "\"echo\":true,\"headers\":false,\"no_responders\":false}\r\n"
+              "SUB room.%d 1\r\nPING\r\n",
+              id, cl[id].room);
     } else {
         cl[id].state = C_REGISTERING;
         sendf(id, "NICK c%d\r\nUSER c%d 0 * :c%d\r\n", id, id, id);
@@ -259,7 +273,7 @@ static void client_close(int id, const char *why) {
     if (c->state == C_CLOSED) return;
     disconnects++;
     if (disconnects <= 5) fprintf(stderr, "loadgen: client %d closed: %s\n", id, why);
-    if (phase == PH_JOIN || phase == PH_DRAIN) {
+    if ((phase == PH_JOIN || phase == PH_DRAIN) && !aborted) {
         fprintf(stderr, "loadgen: a connection failed before traffic started; aborting\n");
         aborted = 1;
     }
@@ -279,6 +293,8 @@ static int format_msg(int sid, uint64_t ts, char *buf, size_t cap) {
     if (o_proto == P_TCD)
         return snprintf(buf, cap, "CHAT: %d\nJOIN_ID: %d\nCLIENT_NAME: c%d\nMESSAGE: %s\n\n",
                         c->room_ref, c->join_id, s->client, pl);
+    if (o_proto == P_NATS)
+        return snprintf(buf, cap, "PUB room.%d %d\r\n%s\r\n", c->room, n, pl);
     return snprintf(buf, cap, "PRIVMSG #room%d :%s\r\n", c->room, pl);
 }
 
@@ -472,6 +488,82 @@ static void irc_line(int id, const char *line, size_t len, uint64_t t) {
     }
 }
 
+/* NATS: INFO, PING, PONG, +OK, -ERR lines; MSG frames are handled by nats_frame. */
+static void nats_line(int id, const char *line, size_t len) {
+    if (HAS("PING")) {
+        sendf(id, "PONG\r\n");
+        flush_out(id);
+    } else if (HAS("PONG")) {
+        on_join_confirmed(id); /* the PONG to the PING after SUB: the subscription is in place */
+    } else if (HAS("-ERR")) {
+        note_error("server -ERR", id, line, len);
+    } else if (HAS("INFO ")) {
+        const char *k = memmem(line, len, "\"max_payload\":", 14);
+        long max = k ? atol(k + 14) : 0;
+        if (max > 0 && payload_max > max && !aborted) {
+            fprintf(stderr, "loadgen: a %d-byte message is above the server's max_payload (%ld)\n",
+                    payload_max, max);
+            errors++;
+            aborted = 1;
+        }
+    }
+}
+
+/*
+ * NATS: one line at `line` (without CR LF), followed by [after, end). For `MSG <subject> <sid>
+ * [reply-to] <#bytes>` the payload and its CR LF follow the line; returns how many bytes of it
+ * were consumed, or -1 if they have not all arrived yet (the caller keeps the whole frame for
+ * the next read, so a payload may be split anywhere).
+ */
+static long nats_frame(int id, const char *line, size_t len, const char *after, const char *end,
+                       uint64_t t) {
+    if (!HAS("MSG ")) {
+        nats_line(id, line, len);
+        return 0;
+    }
+    const char *tok[6];
+    size_t tlen[6];
+    int nt = 0;
+    for (const char *q = line, *le = line + len; q < le && nt < 6;) {
+        while (q < le && *q == ' ') q++;
+        if (q == le) break;
+        const char *w = q;
+        while (q < le && *q != ' ') q++;
+        tok[nt] = w;
+        tlen[nt++] = (size_t)(q - w);
+    }
+    long nb = -1;
+    if (nt == 4 || nt == 5) {
+        nb = 0;
+        for (size_t k = 0; k < tlen[nt - 1]; k++) {
+            char ch = tok[nt - 1][k];
+            if (ch < '0' || ch > '9' || nb > NATS_MSG_MAX) {
+                nb = -1;
+                break;
+            }
+            nb = nb * 10 + (ch - '0');
+        }
+    }
+    if (nb < 0 || nb > NATS_MSG_MAX) {
+        note_error("bad or oversized MSG", id, line, len);
+        client_close(id, "bad MSG frame");
+        return 0;
+    }
+    if (end - after < nb + 2) return -1;
+    if (after[nb] != '\r' || after[nb + 1] != '\n') {
+        note_error("MSG payload not followed by CR LF", id, line, len);
+        client_close(id, "bad MSG frame");
+        return 0;
+    }
+    char subj[32];
+    int sl = snprintf(subj, sizeof subj, "room.%d", cl[id].room);
+    if (tlen[1] == (size_t)sl && memcmp(tok[1], subj, (size_t)sl) == 0)
+        on_data(id, after, after + nb, t);
+    else
+        foreign++; /* a subject this client did not subscribe to */
+    return nb + 2;
+}
+
 static void on_readable(int id, uint64_t *tnow) {
     struct client *c = &cl[id];
     if (c->carry_len) memcpy(rbuf, c->carry, c->carry_len);
@@ -492,6 +584,13 @@ static void on_readable(int id, uint64_t *tnow) {
         if (!nl) break;
         size_t len = (size_t)(nl - p);
         if (len > 0 && p[len - 1] == '\r') len--;
+        if (o_proto == P_NATS) {
+            long used = nats_frame(id, p, len, nl + 1, end, t);
+            if (c->state == C_CLOSED) return;
+            if (used < 0) break; /* the MSG's payload is not all here: keep the frame */
+            p = nl + 1 + used;
+            continue;
+        }
         if (o_proto == P_TCD) tcd_line(id, p, len, t);
         else irc_line(id, p, len, t);
         if (c->state == C_CLOSED) return;
@@ -530,7 +629,7 @@ static int report(int timed_out) {
            "\"sent\":%" PRIu64 ",\"notices\":%" PRIu64 ",\"notices_expected\":%" PRIu64 ","
            "\"connect_join_s\":%.4f,\"drain_s\":%.4f,\"loadgen_cpu_s\":%.3f,"
            "\"timed_out\":%s,\"phase\":\"%s\",\"ok\":%s}\n",
-           o_proto == P_TCD ? "tcd" : "irc", o_clients, o_rooms, o_senders, o_messages, o_payload,
+           o_proto == P_TCD ? "tcd" : o_proto == P_IRC ? "irc" : "nats", o_clients, o_rooms, o_senders, o_messages, o_payload,
            o_rate, o_window, deliveries, expected, el, el > 0 ? (double)deliveries / el : 0,
            h_pct_ms(0.50), h_pct_ms(0.99), (double)lat_max / 1e6, lost, duplicated, reordered,
            foreign, errors, disconnects, sent_total, notices, notices_expected,
@@ -543,7 +642,7 @@ static int report(int timed_out) {
 /* ---- setup ---- */
 static void usage(void) {
     fputs("usage: loadgen --port P [options]\n"
-          "  --proto tcd|irc          protocol (default tcd)\n"
+          "  --proto tcd|irc|nats     protocol (default tcd); nats: SUB/PUB on subject room.<r>\n"
           "  --host ADDR              loopback IPv4 address (default 127.0.0.1)\n"
           "  --clients C --rooms R    client i joins room i mod R (default 20, 2)\n"
           "  --senders S --messages M clients 0..S-1 send M messages each (default 2, 50)\n"
@@ -574,6 +673,7 @@ static void parse_args(int argc, char **argv) {
         case 'P':
             if (strcmp(optarg, "tcd") == 0) o_proto = P_TCD;
             else if (strcmp(optarg, "irc") == 0) o_proto = P_IRC;
+            else if (strcmp(optarg, "nats") == 0) o_proto = P_NATS;
             else usage();
             break;
         case 'h': o_host = optarg; break;
@@ -641,10 +741,18 @@ static void setup(void) {
         snd[j].client = j;
         snd[j].witness = j + o_rooms < o_clients ? j + o_rooms : j >= o_rooms ? j - o_rooms : j;
         if (o_proto == P_IRC && snd[j].witness == j) snd[j].witness = -1; /* alone: no echo */
-        expected += (uint64_t)o_messages * (uint64_t)(o_proto == P_TCD ? m : m - 1);
+        /* TCD and NATS (echo on) deliver to every member, the sender included; IRC does not */
+        expected += (uint64_t)o_messages * (uint64_t)(o_proto == P_IRC ? m - 1 : m);
     }
-    for (int r = 0; r < o_rooms; r++)
+    /* join notices: TCD's "has joined" and IRC's JOIN echo go to every member present, the
+     * joiner included; NATS has none (a SUB is silent) */
+    for (int r = 0; r < o_rooms && o_proto != P_NATS; r++)
         notices_expected += (uint64_t)room_members[r] * (uint64_t)(room_members[r] + 1) / 2;
+    {
+        char pl[64];
+        int n = snprintf(pl, sizeof pl, "s%d %d %" PRIu64 " ", o_senders - 1, o_messages - 1, UINT64_MAX);
+        payload_max = n > o_payload ? n : o_payload;
+    }
     total_msgs = (uint64_t)o_senders * (uint64_t)o_messages;
     ep = epoll_create1(EPOLL_CLOEXEC);
     if (ep < 0) die("epoll_create1: %s", strerror(errno));

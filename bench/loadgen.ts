@@ -12,9 +12,12 @@ const benchDir = dirname(fileURLToPath(import.meta.url));
 export const LOADGEN_SRC = join(benchDir, 'loadgen.c');
 export const LOADGEN_BIN = join(benchDir, '.build', 'loadgen');
 
+/** tcd: roomcast's chat-room protocol; irc: IRC (ngIRCd); nats: the NATS client protocol. */
+export type Protocol = 'tcd' | 'irc' | 'nats';
+
 /** The shape of the traffic; the same for every server. */
 export interface Workload {
-  /** Client i joins room i mod rooms. */
+  /** Client i joins room i mod rooms (NATS: subscribes to subject room.<i mod rooms>). */
   clients: number;
   rooms: number;
   /** Clients 0..senders-1 send, so senders are spread over the rooms. */
@@ -35,7 +38,7 @@ export interface LoadgenOptions extends Workload {
   port: number;
   /** A loopback IPv4 address; the load generator refuses anything else. */
   host?: string;
-  protocol?: 'tcd' | 'irc';
+  protocol?: Protocol;
   /** Max clients connecting/joining at once (default 8: ngIRCd's listen backlog is 10). */
   concurrency?: number;
   /** Stop waiting after this many seconds without progress (default 5). */
@@ -48,7 +51,7 @@ export interface LoadgenOptions extends Workload {
 }
 
 export interface LoadgenResult {
-  protocol: 'tcd' | 'irc';
+  protocol: Protocol;
   deliveries: number;
   expected: number;
   elapsed_s: number;
@@ -61,7 +64,7 @@ export interface LoadgenResult {
   reordered: number;
   /** Data frames that did not parse or named a sender of another room. */
   foreign: number;
-  /** ERROR_CODE replies, IRC error numerics and ERROR lines. */
+  /** ERROR_CODE replies, IRC error numerics and ERROR lines, NATS -ERR lines. */
   errors: number;
   disconnects: number;
   sent: number;

@@ -1,9 +1,8 @@
 // The runner's result rows and the summary table (medians per scenario and server, and the
-// ratio roomcast / ngIRCd).
+// ratios roomcast / each other server).
 import type { LoadgenResult } from './loadgen.ts';
 import type { ScenarioName } from './scenarios.ts';
-
-export type ServerName = 'roomcast' | 'ngircd';
+import { SERVER_NAMES, type ServerName } from './servers.ts';
 
 /** One run: the load generator's report, plus what the runner read of the server. */
 export interface Row extends Pick<
@@ -19,6 +18,7 @@ export interface Row extends Pick<
   | 'reordered'
   | 'errors'
   | 'disconnects'
+  | 'timed_out'
   | 'loadgen_cpu_s'
   | 'connect_join_s'
 > {
@@ -33,6 +33,8 @@ export interface Row extends Pick<
   peak_rss_mb: number;
   rss_per_conn_kb: number;
   log: string;
+  /** Why the run produced no load generator report (the server did not start, ...). */
+  error?: string;
 }
 
 function median(xs: number[]): number {
@@ -59,12 +61,112 @@ export function fmt(v: number, digits: number): string {
   return Number.isFinite(v) ? v.toFixed(digits) : '-';
 }
 
+/** A run that produced no load generator report: `error` says why. */
+export function failedRow(
+  name: ScenarioName,
+  server: ServerName,
+  run: number,
+  log: string,
+  error: string,
+): Row {
+  return {
+    scenario: name,
+    server,
+    run,
+    ok: false,
+    error,
+    deliveries: 0,
+    expected: NaN,
+    deliveries_per_s: NaN,
+    p50_ms: NaN,
+    p99_ms: NaN,
+    max_ms: NaN,
+    lost: NaN,
+    duplicated: NaN,
+    reordered: NaN,
+    errors: NaN,
+    disconnects: NaN,
+    timed_out: false,
+    server_cpu_s: NaN,
+    server_cpu_total_s: NaN,
+    cpu_us_per_delivery: NaN,
+    loadgen_cpu_s: NaN,
+    rss_start_mb: NaN,
+    peak_rss_mb: NaN,
+    rss_per_conn_kb: NaN,
+    connect_join_s: NaN,
+    log,
+  };
+}
+
+/** What the runner read of the server around one run (/proc). */
+export interface Samples {
+  alive: boolean;
+  rssStart: number;
+  rssReady: number;
+  cpuStart: number;
+  cpuReady: number;
+  cpuEnd: number;
+  hwm: number;
+}
+
+export function rowOf(
+  name: ScenarioName,
+  clients: number,
+  server: ServerName,
+  run: number,
+  r: LoadgenResult,
+  s: Samples,
+  log: string,
+): Row {
+  const traffic = s.cpuEnd - s.cpuReady;
+  const none = r.deliveries === 0; // no rate or latency to speak of, rather than zeros
+  return {
+    scenario: name,
+    server,
+    run,
+    ok: r.ok && s.alive,
+    deliveries: r.deliveries,
+    expected: r.expected,
+    deliveries_per_s: none ? NaN : r.deliveries_per_s,
+    p50_ms: none ? NaN : r.p50_ms,
+    p99_ms: none ? NaN : r.p99_ms,
+    max_ms: none ? NaN : r.max_ms,
+    lost: r.lost,
+    duplicated: r.duplicated,
+    reordered: r.reordered,
+    errors: r.errors,
+    disconnects: r.disconnects,
+    timed_out: r.timed_out,
+    server_cpu_s: traffic,
+    server_cpu_total_s: s.cpuEnd - s.cpuStart,
+    cpu_us_per_delivery: r.deliveries > 0 ? (traffic * 1e6) / r.deliveries : NaN,
+    loadgen_cpu_s: r.loadgen_cpu_s,
+    rss_start_mb: s.rssStart / 1024,
+    peak_rss_mb: s.hwm / 1024,
+    rss_per_conn_kb: (s.rssReady - s.rssStart) / clients,
+    connect_join_s: r.connect_join_s,
+    log,
+  };
+}
+
+const W = [11, 17, 5]; // scenario, server, ok
+
 export function summarize(rows: Row[], names: ScenarioName[]): void {
-  const head = ['scenario', 'server', 'ok'].map((h, i) => h.padEnd(i === 0 ? 10 : 9));
-  console.log('\n' + [...head, ...COLS.map(([h]) => h.padStart(10))].join(' '));
+  for (const line of summaryLines(rows, names)) console.log(line);
+}
+
+/** The summary table: medians per scenario and server, then roomcast/<peer> ratio rows. */
+export function summaryLines(rows: Row[], names: ScenarioName[]): string[] {
+  const out: string[] = [];
+  const head = ['scenario', 'server', 'ok'].map((h, i) => h.padEnd(W[i] ?? 0));
+  out.push('', [...head, ...COLS.map(([h]) => h.padStart(10))].join(' '));
+  const peers = new Set<ServerName>();
   for (const name of names) {
+    // Medians of the successful runs; of all runs (for the eye) when none succeeded.
     const med: Partial<Record<ServerName, Record<string, number>>> = {};
-    for (const server of ['roomcast', 'ngircd'] as const) {
+    const succeeded = new Set<ServerName>();
+    for (const server of SERVER_NAMES) {
       const mine = rows.filter((r) => r.scenario === name && r.server === server);
       if (mine.length === 0) continue;
       const good = mine.filter((r) => r.ok);
@@ -72,24 +174,37 @@ export function summarize(rows: Row[], names: ScenarioName[]): void {
       const m: Record<string, number> = {};
       for (const [, key] of COLS) m[key] = median(use.map((r) => r[key]));
       med[server] = m;
+      if (good.length > 0) succeeded.add(server);
       const cells = COLS.map(([, key, d]) => fmt(m[key] ?? NaN, d).padStart(10));
-      console.log(
-        [
-          name.padEnd(10),
-          server.padEnd(9),
-          `${good.length}/${mine.length}`.padEnd(9),
-          ...cells,
-        ].join(' '),
+      out.push(
+        [name, server, `${good.length}/${mine.length}`]
+          .map((c, i) => c.padEnd(W[i] ?? 0))
+          .concat(cells)
+          .join(' '),
       );
     }
     const a = med.roomcast;
-    const b = med.ngircd;
-    if (a && b) {
-      const cells = COLS.map(([, key]) => fmt((a[key] ?? NaN) / (b[key] ?? NaN), 2).padStart(10));
-      console.log([name.padEnd(10), 'ratio'.padEnd(9), 'rc/ngircd'.padEnd(9), ...cells].join(' '));
+    for (const peer of SERVER_NAMES) {
+      const b = med[peer];
+      if (!a || !b || peer === 'roomcast') continue;
+      peers.add(peer);
+      // No ratio against (or of) a server that never completed the scenario.
+      const both = succeeded.has('roomcast') && succeeded.has(peer);
+      const cells = COLS.map(([, key]) =>
+        fmt(both ? (a[key] ?? NaN) / (b[key] ?? NaN) : NaN, 2).padStart(10),
+      );
+      const label = `roomcast/${peer}`;
+      out.push(
+        [name.padEnd(W[0] ?? 0), label.padEnd(W[1] ?? 0), ''.padEnd(W[2] ?? 0), ...cells].join(' '),
+      );
     }
   }
-  console.log(
-    '\nratio = roomcast / ngIRCd (deliv/s: higher is better for roomcast; the rest: lower).',
-  );
+  if (peers.size > 0)
+    out.push(
+      '',
+      `roomcast/<peer> = roomcast's median / the peer's (${[...peers].join(', ')}); ` +
+        'deliv/s: higher is better for roomcast; the rest: lower; "-" where a side had no ' +
+        'successful run. ok = successful runs / runs.',
+    );
+  return out;
 }

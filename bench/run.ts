@@ -1,42 +1,40 @@
-// Benchmark runner: roomcast vs ngIRCd on the same fan-out workloads.
+// Benchmark runner: roomcast against its peers (ngIRCd, NATS) and an earlier build of itself,
+// on the same fan-out workloads, in one invocation.
 //
-//   node --import tsx bench/run.ts [scenario...] [--runs N] [--only roomcast|ngircd]
-//        [--roomcast-cmd "node dist/cli/main.js serve"] [--ngircd-oper] [--json out.json]
+//   node --import tsx bench/run.ts [scenario...] [--runs N] [--only roomcast,baseline,ngircd,nats]
+//        [--roomcast-cmd "node dist/cli/main.js serve"] [--baseline-cmd "node /old/dist/cli/main.js serve"]
+//        [--ngircd-oper] [--json out.json]
 //
 // Each run starts the server fresh on a free 127.0.0.1 port, drives it with the C load
 // generator, samples the server's CPU (utime+stime) and RSS from /proc around the run, then
-// kills it. Runs alternate between the servers; the table shows medians over --runs.
-import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
-import {
-  closeSync,
-  existsSync,
-  mkdirSync,
-  mkdtempSync,
-  openSync,
-  readFileSync,
-  rmSync,
-  writeFileSync,
-} from 'node:fs';
-import net from 'node:net';
+// kills it. The order of the servers rotates from run to run; the table shows medians over --runs.
+import { type ChildProcess, execFileSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { ensureLoadgen, runLoadgen, type LoadgenResult } from './loadgen.ts';
-import { fmt, summarize, type Row, type ServerName } from './report.ts';
+import { ensureLoadgen, runLoadgen } from './loadgen.ts';
+import { failedRow, fmt, rowOf, summarize, type Row, type Samples } from './report.ts';
 import { isScenarioName, scenarios, type Scenario, type ScenarioName } from './scenarios.ts';
+import {
+  isServerName,
+  launch,
+  ngircdSpec,
+  natsSpec,
+  repoRoot,
+  roomcastSpec,
+  SERVER_NAMES,
+  sleep,
+  stopServer,
+  which,
+  type ServerName,
+  type ServerSpec,
+} from './servers.ts';
 
-const benchDir = dirname(fileURLToPath(import.meta.url));
-const repoRoot = dirname(benchDir);
-const HOST = '127.0.0.1';
 const DEFAULT_ROOMCAST_CMD = 'node dist/cli/main.js serve';
 const DEFAULT_SCENARIOS: ScenarioName[] = ['burst100', 'burst1000', 'rate495k', 'conn10k'];
-
-interface ServerSpec {
-  name: ServerName;
-  protocol: 'tcd' | 'irc';
-  command(port: number, dir: string): { cmd: string; args: string[] };
-}
+const SBIN = ['/usr/sbin', '/usr/local/sbin'];
 
 // ---- process bookkeeping: every child and temp dir is removed on exit, error or Ctrl-C ----
 const live = new Set<ChildProcess>();
@@ -87,84 +85,22 @@ function statusKb(pid: number, key: 'VmRSS' | 'VmHWM'): number {
   }
 }
 
-// ---- servers ----
-function which(bin: string, extra: string[] = []): string | undefined {
-  const dirs = [...(process.env.PATH ?? '').split(':'), ...extra];
-  return dirs.map((d) => join(d, bin)).find((p) => existsSync(p));
-}
-
-function roomcastSpec(cmdline: string): ServerSpec {
-  const words = cmdline.trim().split(/\s+/);
-  return {
-    name: 'roomcast',
-    protocol: 'tcd',
-    command(port) {
-      const hasPort = words.some((w) => w.includes('{port}'));
-      const args = words
-        .slice(1)
-        .map((w) => w.replaceAll('{port}', String(port)).replaceAll('{host}', HOST));
-      if (!hasPort) args.push('--host', HOST, '--port', String(port), '--log-level', 'warn');
-      return { cmd: words[0] ?? 'node', args };
-    },
-  };
-}
-
-function ngircdSpec(bin: string): ServerSpec {
-  const template = readFileSync(join(benchDir, 'ngircd.conf.template'), 'utf8');
-  return {
-    name: 'ngircd',
-    protocol: 'irc',
-    command(port, dir) {
-      mkdirSync(join(dir, 'conf.d'));
-      const conf = join(dir, 'ngircd.conf');
-      writeFileSync(conf, template.replaceAll('@PORT@', String(port)).replaceAll('@DIR@', dir));
-      return { cmd: bin, args: ['-n', '-f', conf] };
-    },
-  };
-}
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = net.createServer();
-    s.on('error', reject);
-    s.listen(0, HOST, () => {
-      const a = s.address();
-      s.close(() => (a && typeof a === 'object' ? resolve(a.port) : reject(new Error('no port'))));
-    });
-  });
-}
-
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
-
-async function waitForPort(port: number, child: ChildProcess, log: string): Promise<void> {
-  const deadline = Date.now() + 15_000;
-  while (Date.now() < deadline) {
-    if (child.exitCode !== null || child.signalCode !== null) break;
-    const up = await new Promise<boolean>((resolve) => {
-      const s = net.connect(port, HOST);
-      s.once('connect', () => (s.destroy(), resolve(true)));
-      s.once('error', () => resolve(false));
-    });
-    if (up) return;
-    await sleep(50);
-  }
-  const tail = existsSync(log) ? readFileSync(log, 'utf8').slice(-2000) : '';
-  throw new Error(`server did not start listening on ${HOST}:${port}\n${tail}`);
-}
-
-async function stop(child: ChildProcess): Promise<void> {
-  if (child.exitCode === null && child.signalCode === null) {
-    const closed = new Promise<void>((r) => child.once('close', () => r()));
-    child.kill('SIGTERM');
-    // ngIRCd closes thousands of connections slowly on SIGTERM; do not wait for it.
-    const timer = setTimeout(() => child.kill('SIGKILL'), 2000);
-    await closed;
-    clearTimeout(timer);
-  }
-  live.delete(child);
-}
-
 // ---- one run ----
+/** Warnings and errors in a failed run's server log (NATS's "Slow Consumer", ngIRCd's cuts). */
+function logHighlights(log: string): string[] {
+  if (!existsSync(log)) return [];
+  const re = /slow consumer|exhausted|\[(WRN|ERR|FTL)\]|"level":[456]0|error/i;
+  return readFileSync(log, 'utf8')
+    .split('\n')
+    .filter((l) => re.test(l))
+    .slice(-5)
+    .map((l) => l.slice(0, 240));
+}
+
+/**
+ * One run of one scenario against one server. Never throws for a server that cannot do the
+ * run (does not start, makes the load generator fail): that comes back as a failed row.
+ */
 async function runOnce(
   name: ScenarioName,
   sc: Scenario,
@@ -174,26 +110,21 @@ async function runOnce(
 ): Promise<Row> {
   const dir = mkdtempSync(join(tmpdir(), `roomcast-bench-${spec.name}-`));
   tempDirs.add(dir);
-  const port = await freePort();
-  const { cmd, args } = spec.command(port, dir);
-  const log = join(dir, 'server.log');
-  const fd = openSync(log, 'w');
-  const child = spawn(cmd, args, { cwd: repoRoot, stdio: ['ignore', fd, fd] });
-  closeSync(fd);
-  live.add(child);
-  child.on('error', () => {}); // reported by waitForPort
+  const started: ChildProcess[] = [];
+  let log = join(dir, 'server.log');
   let keep = true; // keep the server log of a failed run
   try {
-    await waitForPort(port, child, log);
-    const pid = child.pid ?? -1;
+    const srv = await launch(spec, dir, (c) => (started.push(c), live.add(c)));
+    log = srv.log;
+    const pid = srv.child.pid ?? -1;
     await sleep(200);
     const rssStart = statusKb(pid, 'VmRSS');
     const cpuStart = cpuSeconds(pid);
     let rssReady = NaN;
     let cpuReady = NaN;
-    const r: LoadgenResult = await runLoadgen({
+    const r = await runLoadgen({
       ...sc.workload,
-      port,
+      port: srv.port,
       protocol: spec.protocol,
       ...(oper && spec.protocol === 'irc' ? { ircOper: 'bench:bench' } : {}),
       signal: abort.signal,
@@ -205,50 +136,83 @@ async function runOnce(
     });
     const cpuEnd = cpuSeconds(pid);
     const hwm = statusKb(pid, 'VmHWM');
-    const alive = child.exitCode === null && child.signalCode === null;
+    const alive = srv.child.exitCode === null && srv.child.signalCode === null;
+    const samples: Samples = { alive, rssStart, rssReady, cpuStart, cpuReady, cpuEnd, hwm };
+    const row = rowOf(name, sc.workload.clients, spec.name, run, r, samples, log);
     if (!r.ok) process.stderr.write(r.stderr);
-    const row: Row = {
-      scenario: name,
-      server: spec.name,
-      run,
-      ok: r.ok && alive,
-      deliveries: r.deliveries,
-      expected: r.expected,
-      deliveries_per_s: r.deliveries_per_s,
-      p50_ms: r.p50_ms,
-      p99_ms: r.p99_ms,
-      max_ms: r.max_ms,
-      lost: r.lost,
-      duplicated: r.duplicated,
-      reordered: r.reordered,
-      errors: r.errors,
-      disconnects: r.disconnects,
-      server_cpu_s: cpuEnd - cpuReady,
-      server_cpu_total_s: cpuEnd - cpuStart,
-      cpu_us_per_delivery: r.deliveries > 0 ? ((cpuEnd - cpuReady) * 1e6) / r.deliveries : NaN,
-      loadgen_cpu_s: r.loadgen_cpu_s,
-      rss_start_mb: rssStart / 1024,
-      peak_rss_mb: hwm / 1024,
-      rss_per_conn_kb: (rssReady - rssStart) / sc.workload.clients,
-      connect_join_s: r.connect_join_s,
-      log,
-    };
     if (!alive) process.stderr.write(`${spec.name} died during the run\n`);
     // The generator is one thread: near a full core of CPU over the run, it set the pace.
+    // (Below a quarter second of CPU the ratio is clock-tick noise.)
     const loadgenBusy = r.loadgen_cpu_s / (r.elapsed_s + r.connect_join_s);
-    if (loadgenBusy > 0.9) {
+    if (loadgenBusy > 0.9 && r.loadgen_cpu_s >= 0.25) {
       process.stderr.write(
         `note: ${name} ${spec.name} #${run}: the load generator was busy ${(loadgenBusy * 100).toFixed(0)}% of the run; it may be the limit, not the server\n`,
       );
     }
     keep = !row.ok;
     return row;
+  } catch (e) {
+    if (abort.signal.aborted) throw e;
+    const msg = (e instanceof Error ? e.message : String(e)).trim();
+    process.stderr.write(`${name} ${spec.name} #${run}: ${msg}\n`);
+    return failedRow(name, spec.name, run, log, msg.split('\n')[0] ?? msg);
   } finally {
-    await stop(child);
+    if (keep)
+      for (const l of logHighlights(log)) process.stderr.write(`  ${spec.name} log: ${l}\n`);
+    for (const c of started) {
+      await stopServer(c);
+      live.delete(c);
+    }
     tempDirs.delete(dir);
     if (keep) process.stderr.write(`${spec.name} log kept: ${log}\n`);
     else rmSync(dir, { recursive: true, force: true });
   }
+}
+
+// ---- which servers ----
+function parseOnly(only: string | undefined): Set<ServerName> {
+  if (only === undefined) return new Set(SERVER_NAMES);
+  const names = only
+    .split(',')
+    .map((n) => n.trim())
+    .filter((n) => n !== '');
+  const bad = names.filter((n) => !isServerName(n));
+  if (names.length === 0 || bad.length > 0)
+    throw new Error(`--only wants a comma list of: ${SERVER_NAMES.join(', ')} (got: ${only})`);
+  return new Set(names.filter(isServerName));
+}
+
+/** The servers to run, in table order; a missing peer binary is skipped with a message. */
+function chooseServers(
+  wanted: Set<ServerName>,
+  explicit: boolean,
+  roomcastCmd: string | undefined,
+  baselineCmd: string | undefined,
+): ServerSpec[] {
+  const specs: ServerSpec[] = [];
+  if (wanted.has('roomcast')) {
+    if (roomcastCmd === undefined && !existsSync(join(repoRoot, 'dist/cli/main.js')))
+      console.error('roomcast: dist/cli/main.js not found (npm run build); skipping roomcast');
+    else specs.push(roomcastSpec('roomcast', roomcastCmd ?? DEFAULT_ROOMCAST_CMD));
+  }
+  if (wanted.has('baseline')) {
+    if (baselineCmd !== undefined) specs.push(roomcastSpec('baseline', baselineCmd));
+    else if (explicit)
+      throw new Error('--only baseline needs --baseline-cmd or ROOMCAST_BENCH_BASELINE_CMD');
+  }
+  if (wanted.has('ngircd')) {
+    const bin = which('ngircd', SBIN);
+    if (bin === undefined)
+      console.error('ngircd not found (apt-get install -y ngircd); skipping ngIRCd');
+    else specs.push(ngircdSpec(bin));
+  }
+  if (wanted.has('nats')) {
+    const bin = which('nats-server', SBIN);
+    if (bin === undefined)
+      console.error('nats-server not found (apt-get install -y nats-server); skipping NATS');
+    else specs.push(natsSpec(bin));
+  }
+  return specs;
 }
 
 // ---- main ----
@@ -259,16 +223,20 @@ async function main(): Promise<number> {
       runs: { type: 'string', default: '3' },
       only: { type: 'string' },
       'roomcast-cmd': { type: 'string' },
+      'baseline-cmd': { type: 'string' },
       'ngircd-oper': { type: 'boolean', default: false },
       json: { type: 'string' },
       help: { type: 'boolean', short: 'h', default: false },
     },
   });
   if (values.help) {
+    const lines = readFileSync(fileURLToPath(import.meta.url), 'utf8').split('\n');
     console.log(
-      readFileSync(fileURLToPath(import.meta.url), 'utf8')
-        .split('\n')
-        .slice(0, 9)
+      lines
+        .slice(
+          0,
+          lines.findIndex((l) => !l.startsWith('//')),
+        )
         .join('\n'),
     );
     console.log(
@@ -284,25 +252,12 @@ async function main(): Promise<number> {
     );
   const runs = Number(values.runs);
   if (!Number.isInteger(runs) || runs < 1) throw new Error('--runs wants a positive integer');
-  const only = values.only;
-  if (only !== undefined && only !== 'roomcast' && only !== 'ngircd')
-    throw new Error('--only roomcast|ngircd');
-
-  const specs: ServerSpec[] = [];
-  if (only !== 'ngircd') {
-    const custom = values['roomcast-cmd'] ?? process.env.ROOMCAST_BENCH_CMD;
-    if (custom === undefined && !existsSync(join(repoRoot, 'dist/cli/main.js'))) {
-      console.error('roomcast: dist/cli/main.js not found (npm run build); skipping roomcast');
-    } else {
-      specs.push(roomcastSpec(custom ?? DEFAULT_ROOMCAST_CMD));
-    }
-  }
-  if (only !== 'roomcast') {
-    const bin = which('ngircd', ['/usr/sbin', '/usr/local/sbin']);
-    if (bin === undefined)
-      console.error('ngircd not found (apt-get install -y ngircd); skipping ngIRCd');
-    else specs.push(ngircdSpec(bin));
-  }
+  const specs = chooseServers(
+    parseOnly(values.only),
+    values.only !== undefined,
+    values['roomcast-cmd'] ?? process.env.ROOMCAST_BENCH_CMD,
+    values['baseline-cmd'] ?? process.env.ROOMCAST_BENCH_BASELINE_CMD,
+  );
   if (specs.length === 0) throw new Error('no server to benchmark');
   ensureLoadgen();
   console.log(
@@ -315,23 +270,40 @@ async function main(): Promise<number> {
   const rows: Row[] = [];
   for (const name of names as ScenarioName[]) {
     const sc: Scenario = scenarios[name];
+    // A server whose run could not be done at all (did not start, hit the hard time limit)
+    // is not tried again in this scenario: the next runs would only fail the same way, slowly.
+    const gaveUp = new Set<ServerName>();
     for (let run = 1; run <= runs; run++) {
-      const order = run % 2 === 1 ? specs : [...specs].reverse(); // alternate who goes first
-      for (const spec of order) {
+      const k = (run - 1) % specs.length; // rotate who goes first
+      for (const spec of [...specs.slice(k), ...specs.slice(0, k)]) {
+        if (gaveUp.has(spec.name)) continue;
         const row = await runOnce(name, sc, spec, run, values['ngircd-oper']);
         rows.push(row);
-        console.log(
-          `${name} ${spec.name} #${run}: ${row.ok ? 'ok' : 'FAILED'} ${row.deliveries}/${row.expected} ` +
-            `${fmt(row.deliveries_per_s, 0)}/s p50 ${fmt(row.p50_ms, 2)} p99 ${fmt(row.p99_ms, 2)} ms ` +
-            `cpu ${fmt(row.server_cpu_s, 2)} s rss ${fmt(row.peak_rss_mb, 1)} MB` +
-            (name === 'conn10k' ? ` ${fmt(row.rss_per_conn_kb, 2)} KB/conn` : ''),
-        );
+        console.log(runLine(row));
+        if (row.error !== undefined || row.timed_out) {
+          gaveUp.add(spec.name);
+          if (run < runs)
+            console.log(`${name} ${spec.name}: not run again in this scenario (failed outright)`);
+        }
       }
     }
   }
   summarize(rows, names as ScenarioName[]);
   if (values.json !== undefined) writeFileSync(values.json, JSON.stringify(rows, null, 2) + '\n');
   return rows.every((r) => r.ok) ? 0 : 1;
+}
+
+function runLine(row: Row): string {
+  const head = `${row.scenario} ${row.server} #${row.run}: ${row.ok ? 'ok' : 'FAILED'}`;
+  if (row.error !== undefined) return `${head} (${row.error})`;
+  const cut = row.disconnects > 0 ? ` ${row.disconnects} disconnected` : '';
+  return (
+    `${head} ${row.deliveries}/${row.expected}${cut} ` +
+    `${fmt(row.deliveries_per_s, 0)}/s p50 ${fmt(row.p50_ms, 2)} p99 ${fmt(row.p99_ms, 2)} ms ` +
+    `cpu ${fmt(row.server_cpu_s, 2)} s rss ${fmt(row.peak_rss_mb, 1)} MB` +
+    (row.scenario.startsWith('conn') ? ` ${fmt(row.rss_per_conn_kb, 2)} KB/conn` : '') +
+    (row.timed_out ? ' (hit the hard time limit)' : '')
+  );
 }
 
 main().then(

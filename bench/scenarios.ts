@@ -1,5 +1,5 @@
-// Benchmark scenarios: one workload each, run unchanged against roomcast (TCD protocol) and
-// ngIRCd (IRC). See bench/README.md for what each one measures.
+// Benchmark scenarios: one workload each, run unchanged against roomcast and its baseline build
+// (TCD protocol), ngIRCd (IRC) and NATS. See bench/README.md for what each one measures.
 import type { Workload } from './loadgen.ts';
 
 export interface Scenario {
@@ -35,6 +35,32 @@ export const scenarios = {
     description: '10 000 mostly idle clients in 100 rooms; 100 senders x 10 messages at 500/s',
     workload: { clients: 10000, rooms: 100, senders: 100, messages: 10, rate: 500, timeoutS: 240 },
     settleMs: 1000,
+  },
+  // Not in the default list (bench/README.md, "Scenarios"):
+  overload100: {
+    description:
+      '100 clients in 1 room, 10 senders x 10 000 messages, full speed with no in-flight window',
+    // window 0: each sender writes as fast as TCP takes it; what counts is that everything
+    // arrives, nobody is cut and the server's peak RSS, not the rate.
+    workload: { clients: 100, rooms: 1, senders: 10, messages: 10000, window: 0, timeoutS: 120 },
+    settleMs: 0,
+  },
+  conn5000: {
+    description: '5 000 mostly idle clients in 50 rooms; 50 senders x 10 messages at 500/s',
+    workload: { clients: 5000, rooms: 50, senders: 50, messages: 10, rate: 500, timeoutS: 180 },
+    settleMs: 1000,
+  },
+  room1000: {
+    description: '1 000 clients in 1 room, 10 senders x 200 messages at full speed',
+    workload: { clients: 1000, rooms: 1, senders: 10, messages: 200, timeoutS: 120 },
+    settleMs: 0,
+  },
+  rooms2x2000: {
+    // Client i joins room i mod 2000 and clients 0..1999 send: each room's first member.
+    description:
+      "2 000 rooms of 2 (4 000 clients); each room's first member sends 50 at full speed",
+    workload: { clients: 4000, rooms: 2000, senders: 2000, messages: 50, timeoutS: 180 },
+    settleMs: 0,
   },
 } as const satisfies Record<string, Scenario>;
 
