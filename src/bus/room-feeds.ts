@@ -61,6 +61,12 @@ export class RoomFeeds {
     if (--feed.watchers <= 0) this.feeds.delete(ref);
   }
 
+  /** The gap room `ref` has now, if any: events known to exist that have not been handed on. */
+  gapOf(ref: number): Gap | undefined {
+    const feed = this.feeds.get(ref);
+    return feed === undefined ? undefined : this.gap(ref, feed);
+  }
+
   /** The next seq this node will hand on for `ref` (undefined: not watched or not yet fixed). */
   nextSeq(ref: number): number | undefined {
     return this.feeds.get(ref)?.next;

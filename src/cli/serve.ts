@@ -8,6 +8,7 @@ import { ChatServer } from '../server/chat-server.js';
 import { createLogger, type LogLevel } from '../server/logger.js';
 import type { KillPolicy, ServerOptions } from '../server/options.js';
 import { listenTcp } from '../transport/tcp.js';
+import { clusterSeams } from './cluster.js';
 import { intSetting, readServeSettings, serveHelp, type RawSettings } from './config.js';
 import type { ServeFlag } from './options-table.js';
 
@@ -50,7 +51,7 @@ export async function serve(argv: readonly string[]): Promise<void> {
   }
   const logger = createLogger(settings['log-level'] as LogLevel);
   const options = { ...optionsFromSettings(settings), logger };
-  const server = new ChatServer(options);
+  const server = new ChatServer(options, await clusterSeams(settings, logger));
   const direct = new DirectServer({
     ...defaultDirectTuning,
     ackTimeoutMs: intSetting(settings, 'dm-ack-timeout-ms') ?? defaultDirectTuning.ackTimeoutMs,

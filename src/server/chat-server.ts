@@ -200,9 +200,20 @@ export class ChatServer
   lost(ref: number, why: string): void {
     const room = this.rooms.get(ref);
     this.options.logger.error({ ref, why, members: room?.members.size ?? 0 }, 'room order lost');
-    for (const session of room?.members.keys() ?? []) {
-      session.replyError(protocolError(ErrorCode.OrderLost, `ROOM_REF ${ref}: ${why}`));
-      session.finish('room order lost');
+    const error = protocolError(ErrorCode.OrderLost, `ROOM_REF ${ref}: ${why}`);
+    for (const entry of [...(room?.members.values() ?? [])]) {
+      // Out of the room here (no leave event will come); the service learns at the close.
+      this.rooms.leaveDelivered(entry);
+      entry.member.leaveSettled(ref);
+      entry.member.replyError(error);
+      entry.member.finish('room order lost');
+    }
+    // A JOIN whose event will never come: answered with the error instead of waiting on.
+    for (const session of this.sessions) {
+      if (!session.awaitsJoinOf(ref)) continue;
+      session.replyError(error);
+      session.joinSettled();
+      this.bus.unwatch(ref);
     }
   }
 

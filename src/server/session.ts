@@ -31,6 +31,8 @@ export interface SessionHandler {
 /** A JOIN waiting for its join event. */
 interface PendingJoin {
   readonly room: string;
+  /** The room's ref, once the bus has answered. */
+  ref: number | undefined;
   done: (() => void) | undefined;
 }
 
@@ -113,7 +115,17 @@ export class Session extends Connection<ParseResult> {
 
   /** A JOIN of `room` is under way: its join event, when delivered, makes the membership. */
   expectJoin(room: string): void {
-    this.pendingJoin = { room, done: undefined };
+    this.pendingJoin = { room, ref: undefined, done: undefined };
+  }
+
+  /** The bus answered the JOIN under way: its event will be room `ref`'s. */
+  joinAnswered(ref: number): void {
+    if (this.pendingJoin !== undefined) this.pendingJoin.ref = ref;
+  }
+
+  /** True if the JOIN under way waits for an event of room `ref`. */
+  awaitsJoinOf(ref: number): boolean {
+    return this.pendingJoin?.ref === ref;
   }
 
   /** True if a JOIN of `room` awaits its join event. */

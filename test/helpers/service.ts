@@ -1,16 +1,22 @@
 /**
  * One chat service for a test: a single in-process server, or several nodes sharing rooms
- * through a cluster's seams (the delayed in-process cluster, or Redis). Clients that connect
+ * through a cluster's seams (the delayed in-process cluster, or Redis at 127.0.0.1:6379 under a
+ * prefix unique to the run, its keys removed at the close). Clients that connect
  * with `connect` are spread over the nodes in turn, so rule tests exercise every path a room
  * can take between nodes.
  */
 import { DelayedCluster } from '../fixtures/delayed-cluster.js';
+import { deleteKeys, redisSeams, uniquePrefix } from './redis.js';
 import { startServer, type TestServer, type TestServerOptions } from './server.js';
 import { WireClient } from './wire-client.js';
 
-export type ServiceKind = 'in-process' | 'delayed cluster of two';
+export type ServiceKind = 'in-process' | 'delayed cluster of two' | 'Redis cluster of two';
 
-export const serviceKinds: readonly ServiceKind[] = ['in-process', 'delayed cluster of two'];
+export const serviceKinds: readonly ServiceKind[] = [
+  'in-process',
+  'delayed cluster of two',
+  'Redis cluster of two',
+];
 
 export interface TestService {
   readonly kind: ServiceKind;
@@ -25,8 +31,18 @@ export async function startService(
   options: TestServerOptions = {},
 ): Promise<TestService> {
   let nodes: TestServer[];
+  let cleanup = async (): Promise<void> => {};
   if (kind === 'in-process') {
     nodes = [await startServer(options)];
+  } else if (kind === 'Redis cluster of two') {
+    const prefix = uniquePrefix('service');
+    nodes = [
+      await startServer({ ...options, seams: await redisSeams(prefix, 'node-a') }),
+      await startServer({ ...options, seams: await redisSeams(prefix, 'node-b') }),
+    ];
+    cleanup = async () => {
+      await deleteKeys(prefix);
+    };
   } else {
     const cluster = new DelayedCluster({ seed: 1, maxDelayMs: 5, duplicateOneIn: 4 });
     const seams = (): NonNullable<TestServerOptions['seams']> => {
@@ -45,6 +61,7 @@ export async function startService(
     connect: () => WireClient.connect((nodes[turn++ % nodes.length] as TestServer).port),
     close: async () => {
       await Promise.all(nodes.map((n) => n.close()));
+      await cleanup();
     },
   };
 }

@@ -74,6 +74,7 @@ function joinNow(ctx: ServerContext, session: Session, req: Join): Awaitable<voi
             return;
           }
           case 'joined':
+            session.joinAnswered(reply.ref);
             ctx.bus.watch(reply.ref, reply.seq);
             return session.joinWait(); // undefined when the event came with the reply
         }

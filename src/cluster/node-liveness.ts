@@ -1,0 +1,131 @@
+/**
+ * Which nodes are alive, and what happens to the members of one that is not. Every node
+ * renews its entry in a sorted set every second, scored by when it should be taken for dead
+ * (`--node-timeout-ms` minus two seconds of slack). Every node also looks, every second, for
+ * entries past their time; the first to take a dead node's lock (SET NX) runs the reap
+ * script, which publishes the leave notice of each of its members, once, through the rooms'
+ * ordered path. So within the timeout after a node dies (SIGKILL, power cut), its members have
+ * left every room on every node.
+ *
+ * A node that was taken for dead while alive (a pause longer than the timeout) learns it at
+ * its next heartbeat: its members have left already, so it tells them and closes them.
+ *
+ * The heartbeat's reply also carries the service's identifier counters, the floor a node
+ * raises them past should Redis lose its data (scripts.ts, recoverScript).
+ */
+import type { Logger } from 'pino';
+import type { Keys } from './keys.js';
+import type { RedisLink, Script } from './redis-link.js';
+
+export interface LivenessEvents {
+  /** The others took this node for dead: its members are gone from the service. */
+  reaped(): void;
+  /** A script found no epoch, or another: Redis lost its data. */
+  epochLost(): void;
+}
+
+const EVERY_MS = 1000;
+/** Time between the last heartbeat's deadline and the reaper's look, at worst. */
+const SLACK_MS = 2000;
+
+export class NodeLiveness {
+  /** The highest JOIN_ID and ROOM_REF counters seen: the floor after a loss of data. */
+  readonly floors = { join: 0, ref: 0 };
+  private timer: NodeJS.Timeout | undefined;
+
+  constructor(
+    private readonly link: RedisLink,
+    private readonly keys: Keys,
+    private readonly scripts: { heartbeat: Script; reap: Script },
+    private readonly settings: {
+      readonly nodeTimeoutMs: number;
+      readonly scriptArgs: () => [string, string];
+      readonly logCap: string;
+      readonly keepLogMs: string;
+    },
+    private readonly log: Logger,
+    private readonly out: LivenessEvents,
+  ) {}
+
+  /** Reaps what a previous run under this node id left behind, then beats and watches. */
+  async start(): Promise<void> {
+    await this.reap(this.keys.nodeId, 'a previous run of this node');
+    await this.link.call(['DEL', this.keys.reapedMark(this.keys.nodeId)]);
+    await this.beat();
+    this.timer = setInterval(() => void this.tick(), EVERY_MS);
+    this.timer.unref();
+  }
+
+  /** Stops beating and leaves the set: a node stopped on purpose published its leaves itself. */
+  async stop(): Promise<void> {
+    if (this.timer !== undefined) clearInterval(this.timer);
+    await this.link.call(['ZREM', this.keys.nodes, this.keys.nodeId]).catch(() => {});
+  }
+
+  private async tick(): Promise<void> {
+    try {
+      await this.beat();
+      await this.reapTheDead();
+    } catch (err) {
+      // Redis is down: the next tick tries again; others will not reap us for a while.
+      this.log.debug({ err: String(err) }, 'heartbeat failed');
+    }
+  }
+
+  private async beat(): Promise<void> {
+    const deadline = Date.now() + Math.max(1000, this.settings.nodeTimeoutMs - SLACK_MS);
+    const reply = (await this.link.run(this.scripts.heartbeat, [
+      ...this.settings.scriptArgs(),
+      this.keys.nodeId,
+      String(deadline),
+    ])) as unknown[];
+    if (reply[0] === 'epoch') {
+      this.out.epochLost();
+      return;
+    }
+    this.floors.join = Math.max(this.floors.join, Number(reply[1]));
+    this.floors.ref = Math.max(this.floors.ref, Number(reply[2]));
+    if (reply[0] === 'reaped') {
+      this.log.error('this node was taken for dead: its members have left their rooms');
+      this.out.reaped();
+    }
+  }
+
+  private async reapTheDead(): Promise<void> {
+    const dead = (await this.link.call([
+      'ZRANGEBYSCORE',
+      this.keys.nodes,
+      '-inf',
+      String(Date.now()),
+    ])) as string[];
+    for (const nodeId of dead) {
+      if (nodeId === this.keys.nodeId) continue;
+      const lock = await this.link.call([
+        'SET',
+        this.keys.reapLock(nodeId),
+        this.keys.nodeId,
+        'NX',
+        'PX',
+        '30000',
+      ]);
+      if (lock === 'OK') await this.reap(nodeId, 'its heartbeat stopped');
+    }
+  }
+
+  private async reap(nodeId: string, why: string): Promise<void> {
+    const reply = (await this.link.run(this.scripts.reap, [
+      ...this.settings.scriptArgs(),
+      nodeId,
+      this.settings.logCap,
+      this.settings.keepLogMs,
+    ])) as unknown[];
+    if (reply[0] === 'epoch') {
+      this.out.epochLost();
+      return;
+    }
+    const [, connections, leaves] = reply;
+    if (Number(connections) > 0 || nodeId !== this.keys.nodeId) {
+      this.log.warn({ node: nodeId, why, connections, leaves }, 'node reaped');
+    }
+  }
+}

@@ -1,0 +1,124 @@
+/**
+ * The node's two connections to Redis (node-redis, Redis's own client, with RESP3 and
+ * auto-pipelining: commands issued in one turn go out together): one for commands and
+ * scripts, one for its pub/sub subscriptions. Both reconnect with backoff. A command fails
+ * within `timeoutMs`, and at once while the connection is down (no offline queue), as
+ * BusUnavailable: so a request becomes an error reply in bounded time, never a hang.
+ * Scripts run by EVALSHA, falling back to EVAL when Redis has forgotten them (NOSCRIPT: a
+ * restarted Redis has an empty script cache).
+ */
+import { createHash } from 'node:crypto';
+import { createClient, ErrorReply, type RedisClientType } from '@redis/client';
+import type { Logger } from 'pino';
+import { BusUnavailable } from '../bus/bus.js';
+
+export interface RedisLinkOptions {
+  readonly url: string;
+  /** A command not answered within this is given up on (BusUnavailable). */
+  readonly timeoutMs: number;
+  readonly logger: Logger;
+}
+
+export class Script {
+  readonly sha: string;
+  constructor(readonly source: string) {
+    this.sha = createHash('sha1').update(source).digest('hex');
+  }
+}
+
+type Client = RedisClientType;
+
+/** Reconnect after 50 ms, doubling, at most every 2 s. */
+function backoff(retries: number): number {
+  return Math.min(50 * 2 ** retries, 2000);
+}
+
+export class RedisLink {
+  private constructor(
+    readonly commands: Client,
+    readonly subscriber: Client,
+    private readonly options: RedisLinkOptions,
+  ) {}
+
+  /** Connects both; fails if Redis cannot be reached within `startMs`. */
+  static async connect(options: RedisLinkOptions, startMs = 5000): Promise<RedisLink> {
+    const make = (role: string): Client => {
+      const client: Client = createClient({
+        url: options.url,
+        disableOfflineQueue: true,
+        socket: { reconnectStrategy: backoff, connectTimeout: options.timeoutMs },
+        pingInterval: 5000,
+      });
+      let down = false;
+      client.on('error', (err: Error) => {
+        if (down) return;
+        down = true;
+        options.logger.warn({ role, err: err.message }, 'redis connection lost; reconnecting');
+      });
+      client.on('ready', () => {
+        if (down) options.logger.info({ role }, 'redis connection back');
+        down = false;
+      });
+      return client;
+    };
+    const commands = make('commands');
+    const subscriber = make('subscriber');
+    const timer = new Promise<never>((_, reject) => {
+      setTimeout(() => reject(new Error(`cannot reach Redis at ${options.url}`)), startMs).unref();
+    });
+    try {
+      await Promise.race([Promise.all([commands.connect(), subscriber.connect()]), timer]);
+    } catch (err) {
+      commands.destroy();
+      subscriber.destroy();
+      throw err;
+    }
+    return new RedisLink(commands, subscriber, options);
+  }
+
+  get ready(): boolean {
+    return this.commands.isReady && this.subscriber.isReady;
+  }
+
+  /** One command; any failure to get an answer is BusUnavailable. */
+  async call(args: readonly string[]): Promise<unknown> {
+    try {
+      return await this.commands.sendCommand(args, { timeout: this.options.timeoutMs });
+    } catch (err) {
+      throw this.failure(err);
+    }
+  }
+
+  /** Runs a script (EVALSHA, or EVAL after a NOSCRIPT). */
+  async run(script: Script, args: readonly string[]): Promise<unknown> {
+    try {
+      return await this.commands.sendCommand(['EVALSHA', script.sha, '0', ...args], {
+        timeout: this.options.timeoutMs,
+      });
+    } catch (err) {
+      if (!(err instanceof ErrorReply && err.message.startsWith('NOSCRIPT'))) {
+        throw this.failure(err);
+      }
+    }
+    try {
+      return await this.commands.sendCommand(['EVAL', script.source, '0', ...args], {
+        timeout: this.options.timeoutMs,
+      });
+    } catch (err) {
+      throw this.failure(err);
+    }
+  }
+
+  async close(): Promise<void> {
+    await Promise.allSettled([this.commands.close(), this.subscriber.close()]);
+    this.commands.destroy();
+    this.subscriber.destroy();
+  }
+
+  /** A Redis error reply is a bug of ours (a script's); everything else: unreachable. */
+  private failure(err: unknown): Error {
+    if (err instanceof ErrorReply) return err;
+    const why = err instanceof Error ? err.message : String(err);
+    return new BusUnavailable(`the cluster store did not answer: ${why}`);
+  }
+}
