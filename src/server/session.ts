@@ -26,6 +26,8 @@ export interface SessionHandler {
   request(session: Session, result: ParseResult): void | Promise<void>;
   closed(session: Session, reason: string): void;
   dropped(session: Session, cause: DropCause): void;
+  /** An ERROR_CODE reply was queued (counted for metrics). */
+  errorReplied(code: number): void;
 }
 
 /** A JOIN waiting for its join event. */
@@ -82,6 +84,7 @@ export class Session extends Connection<ParseResult> {
   }
 
   replyError(error: ProtocolError): void {
+    this.handler.errorReplied(error.code);
     this.logError(error);
     this.reply(errorReply(error));
   }
