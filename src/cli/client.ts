@@ -59,6 +59,13 @@ export async function client(argv: readonly string[]): Promise<void> {
     name: values.name,
     timeoutMs: intFlag('timeout', values.timeout, 1, 3_600_000),
     ...(values.tls ? { tls: values.ca === undefined ? {} : { ca: readCa(values.ca) } } : {}),
+  }).catch((err: unknown) => {
+    const message = err instanceof Error ? err.message : String(err);
+    // A certificate the system does not trust: most often a self-signed server's.
+    if (values.tls && /CERT|SELF_SIGNED|UNABLE_TO_VERIFY/.test(message)) {
+      throw new Error(`${message} (to trust the server's certificate: --ca FILE)`, { cause: err });
+    }
+    throw err;
   });
   const terminal = process.stdin.isTTY && process.stdout.isTTY;
   const code = await new Repl({

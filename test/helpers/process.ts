@@ -8,7 +8,10 @@ import { readFileSync } from 'node:fs';
 import type { Readable } from 'node:stream';
 
 export interface ServerProcess {
+  /** The plain port (the TLS port when only TLS is served). */
   readonly port: number;
+  /** Every port the server listens on, from its `serving` log line. */
+  readonly ports: { readonly tcp?: number; readonly tls?: number; readonly admin?: number };
   readonly pid: number;
   readonly child: ChildProcessByStdio<null, null, Readable>;
   readonly exited: Promise<number | null>;
@@ -58,10 +61,14 @@ export async function spawnServer(
     }
   });
   let startTimer: NodeJS.Timeout | undefined;
-  const port = await new Promise<number>((resolve, reject) => {
+  const ports = await new Promise<ServerProcess['ports']>((resolve, reject) => {
     onLine = (line) => {
-      const m = /"port":(\d+),"msg":"listening"/.exec(line);
-      if (m) resolve(Number(m[1]));
+      if (!line.includes('"msg":"serving"')) return;
+      const port = (key: string): { [k: string]: number } => {
+        const m = new RegExp(`"${key}":(\\d+)`).exec(line);
+        return m === null ? {} : { [key]: Number(m[1]) };
+      };
+      resolve({ ...port('tcp'), ...port('tls'), ...port('admin') });
     };
     void exited.then(() => reject(new Error(`server exited early: ${tail}`)));
     startTimer = setTimeout(() => reject(new Error(`server did not start: ${tail}`)), 20_000);
@@ -72,10 +79,13 @@ export async function spawnServer(
     })
     .finally(() => clearTimeout(startTimer));
   onLine = () => {};
+  const port = ports.tcp ?? ports.tls;
+  if (port === undefined) throw new Error(`no port in the log: ${tail}`);
   const pid = child.pid;
   if (pid === undefined) throw new Error('no pid');
   return {
     port,
+    ports,
     pid,
     child,
     exited,
