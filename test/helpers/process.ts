@@ -32,11 +32,12 @@ const TAIL_BYTES = 16_384;
 export async function spawnServer(
   args: readonly string[] = [],
   lifetimeMs = 30_000,
+  env: NodeJS.ProcessEnv = process.env,
 ): Promise<ServerProcess> {
   const child = spawn(
     process.execPath,
     ['--import', 'tsx', 'src/cli/main.ts', 'serve', '--host', '127.0.0.1', '--port', '0', ...args],
-    { stdio: ['ignore', 'ignore', 'pipe'] },
+    { stdio: ['ignore', 'ignore', 'pipe'], env },
   );
   const guard = setTimeout(() => child.kill('SIGKILL'), lifetimeMs);
   const exited = new Promise<number | null>((resolve) =>

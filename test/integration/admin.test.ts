@@ -9,7 +9,7 @@ import { request } from '../../src/protocol/tcd-request-text.js';
 import { frame } from '../helpers/frames.js';
 import { httpGet, sample } from '../helpers/http.js';
 import { spawnServer } from '../helpers/process.js';
-import { startTestService, waitFor, type TestService } from '../helpers/roomcast-service.js';
+import { startTestService, type TestService } from '../helpers/roomcast-service.js';
 import { joinRoom } from '../helpers/session.js';
 import { certFolder, type TestCert } from '../helpers/tls-cert.js';
 import { WireClient } from '../helpers/wire-client.js';
