@@ -199,3 +199,9 @@ test('the open-network defaults: loopback exempt, 64 per address, 10 s to a firs
     exemptLoopback: true,
   });
 });
+
+test('deploy/roomcast.json, the example in docs/operations.md, is a valid config file', () => {
+  const { settings } = readServeSettings(['--config', 'deploy/roomcast.json'], {});
+  assert.equal(settings.source('tls-port'), 'file');
+  assert.equal(settings.text('kill-policy'), 'off');
+});
