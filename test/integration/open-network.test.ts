@@ -22,7 +22,7 @@ import { waitFor } from '../helpers/roomcast-service.js';
 const full = frame.error(12, 'Server full: at most 64 connections per address');
 
 /** Both protocols behind an acceptor with `roomcast serve`'s defaults, plus `argv`. */
-function serving(argv: string[] = []): { acceptor: Acceptor; stop(): Promise<void> } {
+function serving(argv: string[] = []): { acceptor: Acceptor; stop: () => Promise<void> } {
   const options = testOptions();
   const chat = new ChatServer(options);
   const direct = new DirectServer({
