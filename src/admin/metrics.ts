@@ -94,7 +94,7 @@ export function createMetrics(s: MetricSources): Registry {
   totals(
     registry,
     'roomcast_connections_cut_total',
-    'Connections the server cut off, by cause (slow-reader, idle, flood, internal-error, first-request-timeout)',
+    'Connections the server cut off, by cause (slow-reader, idle, internal-error, first-request-timeout)',
     ['cause'],
     () => {
       const causes = new Map<string, number>([['first-request-timeout', 0]]);
