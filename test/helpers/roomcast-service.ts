@@ -40,12 +40,3 @@ export async function startTestService(
     stop: () => service.stop('test over', 0),
   };
 }
-
-/** Resolves once `done()` holds; fails after `timeoutMs` saying what was awaited. */
-export async function waitFor(done: () => boolean, what: string, timeoutMs = 3000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!done()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 5));
-  }
-}

@@ -9,7 +9,7 @@ import { after, before, test } from 'node:test';
 import { request } from '../../src/protocol/tcd-request-text.js';
 import { frame } from '../helpers/frames.js';
 import { spawnServer, type ServerProcess } from '../helpers/process.js';
-import { waitFor } from '../helpers/roomcast-service.js';
+import { waitUntil } from '../helpers/wait.js';
 import { joinRoom } from '../helpers/session.js';
 import { certFolder, type TestCert } from '../helpers/tls-cert.js';
 import { WireClient } from '../helpers/wire-client.js';
@@ -98,7 +98,7 @@ test('SIGHUP re-reads the certificate; connections open before it go on', async 
   await copyFile(next.certFile, live.certFile);
   await copyFile(next.keyFile, live.keyFile);
   proc.child.kill('SIGHUP');
-  await waitFor(() => proc.logTail().includes('"msg":"tls certificate reloaded"'), 'the reload');
+  await waitUntil(() => proc.logTail().includes('"msg":"tls certificate reloaded"'), 'the reload');
   const fresh = await WireClient.connectTls(tlsPort, next.pem);
   assert.equal(fresh.peerFingerprint, next.fingerprint);
   old.send(request.chat(j.roomRef, j.joinId, 'old', 'still connected'));

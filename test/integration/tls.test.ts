@@ -9,7 +9,8 @@ import { after, before, test } from 'node:test';
 import { request } from '../../src/protocol/tcd-request-text.js';
 import { courseScenario } from '../helpers/course-scenario.js';
 import { frame } from '../helpers/frames.js';
-import { startTestService, waitFor, type TestService } from '../helpers/roomcast-service.js';
+import { startTestService, type TestService } from '../helpers/roomcast-service.js';
+import { waitUntil } from '../helpers/wait.js';
 import { joinRoom } from '../helpers/session.js';
 import { certFolder, type TestCert } from '../helpers/tls-cert.js';
 import { WireClient } from '../helpers/wire-client.js';
@@ -65,7 +66,7 @@ test('a plain-text client on the TLS port is refused, logged at debug, and harms
     plain.send('HELO plain\n');
     await plain.expectClosed();
     assert.equal(plain.pending, '', 'no reply of either protocol, in clear or otherwise');
-    await waitFor(() => s.service.acceptor.admittedCount === 1, 'the slot to be given back');
+    await waitUntil(() => s.service.acceptor.admittedCount === 1, 'the slot to be given back');
     const failed = s.logged('tls handshake failed');
     assert.equal(failed.length, 1);
     assert.equal(failed[0]?.level, 20, 'at debug');
