@@ -1,14 +1,17 @@
 /** `roomcast client`: the interactive client (src/client/repl.ts) on stdin and stdout. */
+import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { RoomcastClient } from '../client/client.js';
 import { Repl } from '../client/repl.js';
 import { ConfigError } from './config.js';
 
-const help = `Usage: roomcast client --name NAME [--host HOST] [--port PORT] [--timeout MS]
+const help = `Usage: roomcast client --name NAME [--host HOST] [--port PORT] [--tls [--ca FILE]] [--timeout MS]
 
   --name NAME      CLIENT_NAME to use (required)
   --host HOST      server address [default: 127.0.0.1]
   --port PORT      server port [default: 8080]
+  --tls            connect over TLS (to the server's --tls-port)
+  --ca FILE        with --tls: trust the certificates in this PEM file (a self-signed server's)
   --timeout MS     longest wait for a connection or a reply [default: 5000]
 
 Reads commands from stdin (type help once connected); they can be piped in:
@@ -35,7 +38,12 @@ export function intFlag(name: string, raw: string, min: number, max: number): nu
 export async function client(argv: readonly string[]): Promise<void> {
   const { values } = parseArgs({
     args: [...argv],
-    options: { ...endpointFlags, name: { type: 'string' } },
+    options: {
+      ...endpointFlags,
+      name: { type: 'string' },
+      tls: { type: 'boolean', default: false },
+      ca: { type: 'string' },
+    },
     strict: true,
   });
   if (values.help === true) {
@@ -44,11 +52,20 @@ export async function client(argv: readonly string[]): Promise<void> {
   }
   if (values.name === undefined)
     throw new ConfigError('--name is required (roomcast client --help)');
+  if (values.ca !== undefined && !values.tls) throw new ConfigError('--ca is used only with --tls');
   const c = await RoomcastClient.connect({
     host: values.host,
     port: intFlag('port', values.port, 1, 65_535),
     name: values.name,
     timeoutMs: intFlag('timeout', values.timeout, 1, 3_600_000),
+    ...(values.tls ? { tls: values.ca === undefined ? {} : { ca: readCa(values.ca) } } : {}),
+  }).catch((err: unknown) => {
+    const message = err instanceof Error ? err.message : String(err);
+    // A certificate the system does not trust: most often a self-signed server's.
+    if (values.tls && /CERT|SELF_SIGNED|UNABLE_TO_VERIFY/.test(message)) {
+      throw new Error(`${message} (to trust the server's certificate: --ca FILE)`, { cause: err });
+    }
+    throw err;
   });
   const terminal = process.stdin.isTTY && process.stdout.isTTY;
   const code = await new Repl({
@@ -61,4 +78,13 @@ export async function client(argv: readonly string[]): Promise<void> {
   // stdin may still be open (an error ended the session early): exit once output is written.
   process.exitCode = code;
   process.stdout.write('', () => process.exit(code));
+}
+
+function readCa(path: string): Buffer {
+  try {
+    return readFileSync(path);
+  } catch (err) {
+    const why = (err as NodeJS.ErrnoException).code ?? (err as Error).message;
+    throw new ConfigError(`--ca ${path}: cannot read it (${why})`);
+  }
 }

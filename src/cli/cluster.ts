@@ -1,26 +1,32 @@
 /** Cluster mode from the settings: the Redis seams, or none (one process, the default). */
-import { hostname } from 'node:os';
 import { randomBytes } from 'node:crypto';
+import { hostname } from 'node:os';
 import type { Logger } from 'pino';
 import { RedisRooms } from '../cluster/redis-rooms.js';
 import type { Seams } from '../server/chat-server.js';
-import { intSetting, type RawSettings } from './config.js';
+import type { Settings } from './config.js';
 
-export async function clusterSeams(
-  settings: RawSettings,
+export interface Cluster {
+  readonly seams: Seams;
+  /** For /readyz: both Redis connections are up. */
+  readonly ready: () => boolean;
+}
+
+export async function startCluster(
+  settings: Settings,
   logger: Logger,
-): Promise<Seams | undefined> {
-  const url = settings.redis;
+): Promise<Cluster | undefined> {
+  const url = settings.text('redis');
   if (url === undefined) return undefined;
   const nodeId =
-    settings['node-id'] ?? `${hostname()}-${process.pid}-${randomBytes(3).toString('hex')}`;
+    settings.text('node-id') ?? `${hostname()}-${process.pid}-${randomBytes(3).toString('hex')}`;
   const rooms = await RedisRooms.start({
     url,
-    prefix: settings['redis-prefix'] ?? 'roomcast:',
+    prefix: settings.text('redis-prefix') ?? 'roomcast:',
     nodeId,
-    nodeTimeoutMs: intSetting(settings, 'node-timeout-ms') ?? 10_000,
-    timeoutMs: intSetting(settings, 'redis-timeout-ms') ?? 2000,
+    nodeTimeoutMs: settings.int('node-timeout-ms') ?? 10_000,
+    timeoutMs: settings.int('redis-timeout-ms') ?? 2000,
     logger,
   });
-  return { bus: rooms, directory: rooms };
+  return { seams: { bus: rooms, directory: rooms }, ready: () => rooms.ready };
 }

@@ -2,16 +2,21 @@
 /** The `roomcast` command: one subcommand per job (src/cli/commands.ts). */
 import { subcommands } from './commands.js';
 import { ConfigError } from './config.js';
+import { version } from './version.js';
 
 function usage(): string {
   const rows = Object.entries(subcommands).map(([name, c]) => `  ${name.padEnd(9)} ${c.summary}`);
-  return `Usage: roomcast <command> [options]\n\nCommands:\n${rows.join('\n')}\n`;
+  return `Usage: roomcast <command> [options]\n       roomcast --version\n\nCommands:\n${rows.join('\n')}\n`;
 }
 
 async function main(argv: string[]): Promise<void> {
   const [name, ...rest] = argv;
   if (name === undefined || name === 'help' || name === '--help' || name === '-h') {
     process.stdout.write(usage());
+    return;
+  }
+  if (name === '--version' || name === '-V' || name === 'version') {
+    process.stdout.write(`roomcast ${version()}\n`);
     return;
   }
   const command = subcommands[name];

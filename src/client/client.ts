@@ -29,6 +29,7 @@ export class RoomcastClient implements AsyncIterable<ClientEvent> {
   readonly name: string;
   private readonly timeoutMs: number;
   private readonly follow: boolean;
+  private readonly tls: ClientOptions['tls'];
   /** Open connections by `host:port`, each also under the address its host resolved to. */
   private readonly open = new Map<string, ClientConnection>();
   private readonly connecting = new Map<string, Promise<ClientConnection>>();
@@ -43,13 +44,14 @@ export class RoomcastClient implements AsyncIterable<ClientEvent> {
     this.primary = new ClientConnection(socket, (event) => this.emit(event));
     this.timeoutMs = options.timeoutMs ?? 5000;
     this.follow = options.followAlternativeEndpoint ?? true;
+    this.tls = options.tls;
     this.adopt(this.primary);
   }
 
   static async connect(options: ClientOptions): Promise<RoomcastClient> {
     checkName('CLIENT_NAME', options.name);
     const endpoint = { host: options.host, port: options.port };
-    const socket = await TcdSocket.connect(endpoint, options.timeoutMs ?? 5000);
+    const socket = await TcdSocket.connect(endpoint, options.timeoutMs ?? 5000, options.tls);
     return new RoomcastClient(options, socket);
   }
 
@@ -206,7 +208,7 @@ export class RoomcastClient implements AsyncIterable<ClientEvent> {
     if (known !== undefined) return Promise.resolve(known);
     let pending = this.connecting.get(key);
     if (pending === undefined) {
-      pending = TcdSocket.connect(target, this.timeoutMs).then((socket) => {
+      pending = TcdSocket.connect(target, this.timeoutMs, this.tls).then((socket) => {
         const conn = new ClientConnection(socket, (event) => this.emit(event));
         this.adopt(conn);
         if (this.closing) socket.destroy();

@@ -6,12 +6,18 @@
  */
 import { EventEmitter } from 'node:events';
 import net from 'node:net';
+import tls from 'node:tls';
 import { unmapIPv4 } from '../protocol/address.js';
 import { TcdReplyParser, type TcdReply } from '../protocol/tcd-reply.js';
 
 export interface Endpoint {
   readonly host: string;
   readonly port: number;
+}
+
+/** Dial over TLS; `ca` (PEM) replaces the system's trusted roots, e.g. for a self-signed server. */
+export interface TlsDial {
+  readonly ca?: string | Buffer;
 }
 
 export interface TcdSocketEvents {
@@ -46,10 +52,24 @@ export class TcdSocket extends EventEmitter<TcdSocketEvents> {
     });
   }
 
-  /** Opens a connection, failing after `timeoutMs` rather than waiting on the OS. */
-  static connect(endpoint: Endpoint, timeoutMs: number): Promise<TcdSocket> {
+  /**
+   * Opens a connection (over TLS with `secure`), failing after `timeoutMs` rather than waiting
+   * on the OS. Over TLS the server's certificate must be trusted and name `host`.
+   */
+  static connect(endpoint: Endpoint, timeoutMs: number, secure?: TlsDial): Promise<TcdSocket> {
     return new Promise((resolve, reject) => {
-      const socket = net.connect({ host: endpoint.host, port: endpoint.port, noDelay: true });
+      const { host, port } = endpoint;
+      const socket =
+        secure === undefined
+          ? net.connect({ host, port, noDelay: true })
+          : tls
+              .connect({
+                host,
+                port,
+                ...(secure.ca === undefined ? {} : { ca: secure.ca }),
+                ...(net.isIP(host) === 0 ? { servername: host } : {}),
+              })
+              .setNoDelay(true);
       const fail = (why: string): void => {
         clearTimeout(timer);
         socket.destroy();
@@ -57,7 +77,7 @@ export class TcdSocket extends EventEmitter<TcdSocketEvents> {
       };
       const timer = setTimeout(() => fail(`no answer within ${timeoutMs} ms`), timeoutMs);
       socket.once('error', (err: NodeJS.ErrnoException) => fail(err.code ?? err.message));
-      socket.once('connect', () => {
+      socket.once(secure === undefined ? 'connect' : 'secureConnect', () => {
         clearTimeout(timer);
         socket.removeAllListeners('error');
         resolve(new TcdSocket(socket, endpoint));

@@ -1,5 +1,6 @@
 /** What the programmatic client returns and reports. ROOM_REF and JOIN_ID stay opaque strings (T7). */
 import type { RequestKind } from './pending.js';
+import type { TlsDial } from './tcd-socket.js';
 
 export interface ClientOptions {
   readonly host: string;
@@ -10,6 +11,8 @@ export interface ClientOptions {
   readonly timeoutMs?: number;
   /** Follow JOINED_CHATROOM's SERVER_IP/PORT when it names another endpoint. Default true. */
   readonly followAlternativeEndpoint?: boolean;
+  /** Connect over TLS, to the first endpoint and to any alternative one. */
+  readonly tls?: TlsDial;
 }
 
 export interface RoomInfo {

@@ -4,15 +4,26 @@
  * is made as soon as one claims them or all disown them, so no timer is needed and a client
  * of the fallback protocol (the chat rooms) waits for nothing. The acceptor counts
  * connections in (admission), and turns away those over the limits, or silent too long
- * before their first byte, with the fallback protocol's refusal.
+ * before their first byte, with the fallback protocol's refusal. Every transport (TCP, TLS,
+ * the in-memory pair of the tests) hands its connections here, so the same rules hold on all.
  */
 import type { Duplex } from 'node:stream';
+import type { Logger } from 'pino';
 import { ConnectionCounter, type AdmissionLimits } from './admission.js';
+import { EdgeStats, type EdgeCut } from './edge-stats.js';
 import type { ConnectionInfo, Refusal } from './info.js';
+
+/** What the acceptor may do with a connection once a protocol's server serves it. */
+export interface ServedConnection {
+  /** Queues bytes after whatever the connection has queued. */
+  send(frame: Buffer): void;
+  /** Sends what is queued, then closes. */
+  finish(reason: string): void;
+}
 
 export interface ConnectionHandler {
   /** Serves a connection whose first bytes, `head`, were already read from `stream`. */
-  handle(stream: Duplex, info: ConnectionInfo, head: Buffer): void;
+  handle(stream: Duplex, info: ConnectionInfo, head: Buffer): ServedConnection;
   /**
    * Closes every connection. `notice` (why the server stops, e.g. `SIGTERM`) lets a protocol
    * tell its clients first; without one they are closed without a word.
@@ -23,21 +34,40 @@ export interface ConnectionHandler {
 }
 
 export interface ProtocolRoute {
+  /** The protocol's name in metrics (`col334`). */
+  readonly name: string;
   /** true: these bytes are this protocol's; false: they are not; undefined: cannot tell yet. */
   readonly claims: (head: Buffer) => boolean | undefined;
   readonly handler: ConnectionHandler;
+}
+
+export interface AcceptorOptions {
+  readonly limits?: AdmissionLimits;
+  /** Refusals and cuts are logged here; none if absent. */
+  readonly logger?: Logger;
+  /** The fallback protocol's name in metrics. */
+  readonly fallbackName?: string;
 }
 
 const unlimited: AdmissionLimits = {
   maxConnections: 0,
   maxConnectionsPerAddress: 0,
   idleTimeoutMs: 0,
+  firstRequestTimeoutMs: 0,
+  exemptLoopback: true,
 };
 
 /** A refused peer that does not close its side is cut after this long. */
 const REFUSAL_LINGER_MS = 1000;
 
 function ignore(): void {}
+
+/** True once the server wrote anything to the stream: a request of the peer was answered. */
+function answered(stream: Duplex): boolean {
+  return ((stream as Partial<{ bytesWritten: number }>).bytesWritten ?? 0) > 0;
+}
+
+const remote = (info: ConnectionInfo): string => `${info.remoteAddress}:${info.remotePort}`;
 
 /** The route whose protocol `head` is, `fallback` when none claims it, undefined while unsure. */
 export function chooseRoute(
@@ -54,7 +84,12 @@ export function chooseRoute(
 }
 
 export class Acceptor {
+  /** What was accepted, refused and cut, for metrics. */
+  readonly stats = new EdgeStats();
   private readonly counter: ConnectionCounter;
+  private readonly limits: AdmissionLimits;
+  private readonly logger: Logger | undefined;
+  private readonly fallbackName: string;
   /** Connections whose protocol is not known yet: no server has them, so shutdown must. */
   private readonly undecided = new Set<Duplex>();
   private stopping = false;
@@ -62,9 +97,12 @@ export class Acceptor {
   constructor(
     private readonly fallback: ConnectionHandler,
     private readonly routes: readonly ProtocolRoute[] = [],
-    private readonly limits: AdmissionLimits = unlimited,
+    options: AcceptorOptions = {},
   ) {
-    this.counter = new ConnectionCounter(limits);
+    this.limits = options.limits ?? unlimited;
+    this.logger = options.logger;
+    this.fallbackName = options.fallbackName ?? 'tcd';
+    this.counter = new ConnectionCounter(this.limits);
   }
 
   handle(stream: Duplex, info: ConnectionInfo): void {
@@ -75,12 +113,27 @@ export class Acceptor {
     }
     const admission = this.counter.admit(info.remoteAddress);
     if (!admission.admitted) {
+      this.stats.refused.add(admission.cause);
+      this.logger?.info({ remote: remote(info), cause: admission.cause }, 'connection refused');
       this.refuse(stream, { kind: 'server-full', detail: admission.why });
       return;
     }
-    stream.once('close', () => this.counter.release(info.remoteAddress));
+    const transport = info.transport ?? 'tcp';
+    let protocol = 'undecided';
+    this.stats.opened(stream, transport);
+    stream.once('close', () => {
+      this.counter.release(admission.key);
+      this.stats.closed(stream, protocol, transport);
+    });
+    const served = admission.exempt ? undefined : this.watchFirstRequest(stream, info);
+    const serve = (name: string, handler: ConnectionHandler, head: Buffer): void => {
+      protocol = name;
+      this.stats.decided(name, transport);
+      const connection = handler.handle(stream, info, head);
+      served?.(handler, connection);
+    };
     if (this.routes.length === 0) {
-      this.fallback.handle(stream, info, Buffer.alloc(0));
+      serve(this.fallbackName, this.fallback, Buffer.alloc(0));
       return;
     }
     let head: Buffer = Buffer.alloc(0);
@@ -90,26 +143,29 @@ export class Acceptor {
     const silence =
       idleTimeoutMs > 0
         ? setTimeout(() => {
+            if (stream.writableEnded) return; // already refused
             const detail = `nothing received for ${idleTimeoutMs} ms`;
+            this.cutOff('idle', info, detail);
             this.refuse(stream, { kind: 'idle', detail });
           }, idleTimeoutMs).unref()
         : undefined;
-    const decide = (handler: ConnectionHandler): void => {
+    const decide = (name: string, handler: ConnectionHandler): void => {
       clearTimeout(silence);
       this.undecided.delete(stream);
       stream.off('data', onData);
       stream.off('end', onEnd);
       stream.off('close', onClose);
       stream.off('error', ignore);
-      handler.handle(stream, info, head);
+      serve(name, handler, head);
     };
     const onData = (chunk: Buffer): void => {
       head = head.length === 0 ? chunk : Buffer.concat([head, chunk]);
       const route = chooseRoute(head, this.routes);
-      if (route !== undefined) decide(route === 'fallback' ? this.fallback : route.handler);
+      if (route === 'fallback') decide(this.fallbackName, this.fallback);
+      else if (route !== undefined) decide(route.name, route.handler);
     };
     // A peer that ends while still ambiguous ("REG") gets the fallback protocol's answer.
-    const onEnd = (): void => decide(this.fallback);
+    const onEnd = (): void => decide(this.fallbackName, this.fallback);
     const onClose = (): void => {
       clearTimeout(silence);
       this.undecided.delete(stream);
@@ -123,6 +179,43 @@ export class Acceptor {
   /** Connections counted in and not yet closed, whatever their protocol. */
   get admittedCount(): number {
     return this.counter.total;
+  }
+
+  /**
+   * The open-network rule: a connection the server has not answered within the first-request
+   * timeout of its opening is closed with the fallback protocol's idle refusal (error 13), or,
+   * once a protocol serves it, that protocol's. "Answered" is read from the stream's
+   * `bytesWritten` when the timer fires, so the rule costs one timer per connection and
+   * nothing per byte. Returns what to call once a protocol serves the connection.
+   */
+  private watchFirstRequest(
+    stream: Duplex,
+    info: ConnectionInfo,
+  ): ((handler: ConnectionHandler, connection: ServedConnection) => void) | undefined {
+    const timeoutMs = this.limits.firstRequestTimeoutMs;
+    if (timeoutMs <= 0) return undefined;
+    let servedBy: { handler: ConnectionHandler; connection: ServedConnection } | undefined;
+    const timer = setTimeout(() => {
+      if (stream.destroyed || stream.writableEnded || answered(stream)) return;
+      const detail = `no request answered within ${timeoutMs} ms`;
+      this.cutOff('first-request-timeout', info, detail);
+      if (servedBy === undefined) {
+        this.refuse(stream, { kind: 'idle', detail });
+        return;
+      }
+      const refusal = servedBy.handler.refusal({ kind: 'idle', detail });
+      if (refusal.length > 0) servedBy.connection.send(refusal);
+      servedBy.connection.finish(`first request timeout: ${detail}`);
+    }, timeoutMs).unref();
+    stream.once('close', () => clearTimeout(timer));
+    return (handler, connection) => {
+      servedBy = { handler, connection };
+    };
+  }
+
+  private cutOff(cause: EdgeCut, info: ConnectionInfo, reason: string): void {
+    this.stats.cut.add(cause);
+    this.logger?.info({ remote: remote(info), cause, reason }, 'disconnecting');
   }
 
   /**

@@ -326,6 +326,7 @@ export abstract class Connection<R = unknown> implements GateWaiter {
       this.idleTimer?.refresh();
       return;
     }
+    this.log.info({ cause: 'idle', reason: 'idle timeout' }, 'disconnecting');
     this.dropped('idle');
     this.idledOut();
   }

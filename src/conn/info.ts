@@ -6,6 +6,8 @@ export interface ConnectionInfo {
   readonly remotePort: number;
   readonly localAddress: string;
   readonly localPort: number;
+  /** What carries it, for metrics and logs: `tcp`, `tls`; absent: `tcp`. */
+  readonly transport?: string;
 }
 
 /** Why the server cut a connection off on its own initiative. */

@@ -9,8 +9,9 @@ import type { Col334Request } from '../protocol/col334-request.js';
 import { col334Reply } from '../protocol/col334-serialize.js';
 import type { ConnectionHandler } from '../conn/acceptor.js';
 import { ConnectionSet } from '../conn/connection-set.js';
-import type { ConnectionInfo } from '../conn/info.js';
+import type { ConnectionInfo, DropCause } from '../conn/info.js';
 import { FlushScheduler } from '../conn/send-queue.js';
+import { Tally } from '../core/tally.js';
 import { Inbox } from './inbox.js';
 import type { DirectOptions } from './options.js';
 import { Registry } from './registry.js';
@@ -21,6 +22,9 @@ export class DirectServer implements ConnectionHandler, DirectSessionHandler {
   readonly registry = new Registry<DirectSession>();
   private readonly sessions = new ConnectionSet<DirectSession>();
   private readonly scheduler = new FlushScheduler();
+  /** Requests by type and connections cut off by cause, for metrics. */
+  readonly requests = new Tally<string>();
+  readonly drops = new Tally<DropCause>();
   private nextId = 1;
 
   constructor(readonly options: DirectOptions) {}
@@ -43,6 +47,7 @@ export class DirectServer implements ConnectionHandler, DirectSessionHandler {
   }
 
   request(session: DirectSession, request: Col334Request): void {
+    this.requests.add(request.type);
     if (request.type === 'failure' && request.fatal) {
       session.failHeader(request.detail); // 103: the server then closes that connection
       return;
@@ -75,6 +80,10 @@ export class DirectServer implements ConnectionHandler, DirectSessionHandler {
     if (request.type === 'ack') user.inbox?.ack(request.sender);
     else if (request.type === 'refused') user.inbox?.refuse();
     else session.failHeader(`unexpected '${request.type}' on a receive connection`);
+  }
+
+  dropped(_session: DirectSession, cause: DropCause): void {
+    this.drops.add(cause);
   }
 
   ending(session: DirectSession): void {

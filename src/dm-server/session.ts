@@ -8,7 +8,7 @@ import { Col334Code, type Role } from '../protocol/col334.js';
 import { Col334Framer } from '../protocol/col334-framer.js';
 import { classifyRequest, type Col334Request } from '../protocol/col334-request.js';
 import { col334Reply } from '../protocol/col334-serialize.js';
-import { Connection, type ConnectionInfo } from '../conn/connection.js';
+import { Connection, type ConnectionInfo, type DropCause } from '../conn/connection.js';
 import type { FlushScheduler } from '../conn/send-queue.js';
 import type { DirectOptions } from './options.js';
 import type { DirectUser } from './registry.js';
@@ -19,6 +19,8 @@ export interface DirectSessionHandler {
   /** Our side began closing (or the peer's did): the user's name need not wait for the close. */
   ending(session: DirectSession): void;
   closed(session: DirectSession, reason: string): void;
+  /** The server is cutting the connection off, for `cause` (counted for metrics). */
+  dropped(session: DirectSession, cause: DropCause): void;
 }
 
 export class DirectSession extends Connection<Col334Request> {
@@ -109,7 +111,9 @@ export class DirectSession extends Connection<Col334Request> {
     this.finish('idle timeout');
   }
 
-  protected dropped(): void {}
+  protected dropped(cause: DropCause): void {
+    this.handler.dropped(this, cause);
+  }
 
   protected override closeDetails(): Record<string, unknown> {
     return { user: this.name, role: this.role };

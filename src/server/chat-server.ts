@@ -19,6 +19,7 @@ import {
   type RoomLeft,
 } from '../bus/bus.js';
 import { LocalRooms } from '../bus/local-rooms.js';
+import { Tally } from '../core/tally.js';
 import { RoomRegistry, type Membership, type Room } from '../core/rooms.js';
 import { unmapIPv4 } from '../protocol/address.js';
 import type { ConnectionHandler } from '../conn/acceptor.js';
@@ -73,6 +74,10 @@ export class ChatServer
     idle: 0,
     'internal-error': 0,
   };
+  /** Requests by type (`invalid`: unparsable), ERROR_CODE replies by code, room-event deliveries: for metrics. */
+  readonly requests = new Tally<string>();
+  readonly errorReplies = new Tally<number>();
+  deliveries = 0;
   private nextConnectionId = 1;
 
   constructor(
@@ -99,8 +104,13 @@ export class ChatServer
   }
 
   request(session: Session, result: ParseResult): void | Promise<void> {
+    this.requests.add(isProtocolError(result) ? 'invalid' : result.type);
     if (isProtocolError(result)) session.replyError(result);
     else return runCommand(this, session, result);
+  }
+
+  errorReplied(code: number): void {
+    this.errorReplies.add(code);
   }
 
   dropped(_session: Session, cause: DropCause): void {
@@ -148,6 +158,7 @@ export class ChatServer
   /** Error 12 for a full server, 13 for a connection silent before its first byte. */
   refusal(refusal: Refusal): Buffer {
     const code = refusal.kind === 'server-full' ? ErrorCode.ServerFull : ErrorCode.IdleTimeout;
+    this.errorReplies.add(code);
     return Buffer.from(errorReply(protocolError(code, refusal.detail)));
   }
 
@@ -184,7 +195,7 @@ export class ChatServer
       case 'chat': {
         const room = this.rooms.get(event.ref);
         if (room !== undefined)
-          broadcast(room, chatFrame(room.ref, event.clientName, event.message));
+          this.deliveries += broadcast(room, chatFrame(room.ref, event.clientName, event.message));
         return;
       }
       case 'join':
@@ -223,13 +234,15 @@ export class ChatServer
       const entry = this.rooms.joinDelivered(event.ref, event.room, session, event.clientName);
       // T2: JOINED_CHATROOM, then the join notice to every member, the joiner included.
       session.reply(joinedReply(event.room, this.roomEndpoint(session), event.ref, event.joinId));
-      broadcast(entry.room, chatFrame(event.ref, event.clientName, joinNotice(event.clientName)));
+      const notice = chatFrame(event.ref, event.clientName, joinNotice(event.clientName));
+      this.deliveries += broadcast(entry.room, notice);
       session.joinSettled();
       return;
     }
     const room = this.rooms.get(event.ref);
     if (room === undefined) return;
-    broadcast(room, chatFrame(event.ref, event.clientName, joinNotice(event.clientName)));
+    const notice = chatFrame(event.ref, event.clientName, joinNotice(event.clientName));
+    this.deliveries += broadcast(room, notice);
   }
 
   private leaveArrived(event: Extract<RoomEvent, { kind: 'leave' }>): void {
@@ -239,17 +252,17 @@ export class ChatServer
     const entry = session === undefined ? undefined : this.rooms.membership(room, session);
     const notice = chatFrame(event.ref, event.clientName, leaveNotice(event.clientName));
     if (session === undefined || entry === undefined) {
-      broadcast(room, notice);
+      this.deliveries += broadcast(room, notice);
       return;
     }
     if (session.owesLeft(event.ref)) {
       // T3: LEFT_CHATROOM first, then the notice with the leaver still included.
       session.reply(leftReply(event.ref, event.joinId));
-      broadcast(room, notice);
+      this.deliveries += broadcast(room, notice);
     } else {
       // T6: a connection leaving all its rooms gets its notices by ascending ROOM_REF, however
       // the rooms' events interleave on their way here: its own wait until all have come.
-      broadcast(room, notice, session);
+      this.deliveries += broadcast(room, notice, session) + 1; // and its own, held
       session.holdOwnNotice(event.ref, notice);
     }
     this.rooms.leaveDelivered(entry);
@@ -310,7 +323,8 @@ export class ChatServer
   }
 }
 
-/** One encoded frame to every member of the room (but `except`). */
-function broadcast(room: Room<Session>, frame: Buffer, except?: Session): void {
+/** One encoded frame to every member of the room (but `except`); returns how many it went to. */
+function broadcast(room: Room<Session>, frame: Buffer, except?: Session): number {
   for (const member of room.members.keys()) if (member !== except) member.send(frame);
+  return room.members.size - (except !== undefined && room.members.has(except) ? 1 : 0);
 }

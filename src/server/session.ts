@@ -26,6 +26,8 @@ export interface SessionHandler {
   request(session: Session, result: ParseResult): void | Promise<void>;
   closed(session: Session, reason: string): void;
   dropped(session: Session, cause: DropCause): void;
+  /** An ERROR_CODE reply was queued (counted for metrics). */
+  errorReplied(code: number): void;
 }
 
 /** A JOIN waiting for its join event. */
@@ -84,7 +86,7 @@ export class Session extends Connection<ParseResult> {
   }
 
   replyError(error: ProtocolError): void {
-    this.logError(error);
+    this.noteError(error);
     this.reply(errorReply(error));
   }
 
@@ -101,10 +103,14 @@ export class Session extends Connection<ParseResult> {
     const fill = this.replies.reserve();
     outcome.then(
       (error) => {
-        if (error !== undefined) this.logError(error);
+        if (error !== undefined) this.noteError(error);
         fill(error === undefined ? NOTHING : Buffer.from(errorReply(error)));
       },
-      (err: unknown) => fill(Buffer.from(errorReply(unavailable(err)))),
+      (err: unknown) => {
+        const error = unavailable(err);
+        this.noteError(error);
+        fill(Buffer.from(errorReply(error)));
+      },
     );
   }
 
@@ -227,7 +233,9 @@ export class Session extends Connection<ParseResult> {
     this.handler.closed(this, reason);
   }
 
-  private logError(error: ProtocolError): void {
+  /** Every error reply is counted (metrics) and, at debug, logged. */
+  private noteError(error: ProtocolError): void {
+    this.handler.errorReplied(error.code);
     if (this.options.logger.isLevelEnabled('debug')) {
       this.log.debug({ code: error.code, detail: error.detail }, 'error reply');
     }

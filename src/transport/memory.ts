@@ -6,10 +6,13 @@ import { Duplex } from 'node:stream';
 
 class MemoryEnd extends Duplex {
   peer: MemoryEnd | undefined;
+  /** Bytes written to this end, as a socket counts them (the acceptor reads it). */
+  bytesWritten = 0;
 
   override _read(): void {}
 
   override _write(chunk: Buffer, _enc: BufferEncoding, done: (err?: Error | null) => void): void {
+    this.bytesWritten += chunk.length;
     this.peer?.push(chunk);
     done();
   }

@@ -1,11 +1,12 @@
 /** The TCP listener: accepts sockets and hands each to the server as a connection. */
 import net from 'node:net';
+import type { Duplex } from 'node:stream';
 import type { Logger } from 'pino';
 import type { ConnectionInfo } from '../conn/info.js';
 
 /** Whatever takes accepted connections: the Acceptor, or one protocol's server directly. */
 export interface ConnectionSink {
-  handle(stream: net.Socket, info: ConnectionInfo): void;
+  handle(stream: Duplex, info: ConnectionInfo): void;
 }
 
 export interface TcpListener {
@@ -18,8 +19,20 @@ export interface TcpListener {
   close(): Promise<void>;
 }
 
-export async function listenTcp(
-  sink: ConnectionSink,
+/** Where a socket came from and which address of ours it reached (T9). */
+export function socketInfo(socket: net.Socket, transport: string): ConnectionInfo {
+  return {
+    remoteAddress: socket.remoteAddress ?? '',
+    remotePort: socket.remotePort ?? 0,
+    localAddress: socket.localAddress ?? '',
+    localPort: socket.localPort ?? 0,
+    transport,
+  };
+}
+
+/** A listening TCP socket that gives every accepted socket to `accept`; TLS builds on it. */
+export async function listenSockets(
+  accept: (socket: net.Socket) => void,
   host: string | undefined,
   port: number,
   logger: Logger,
@@ -27,14 +40,7 @@ export async function listenTcp(
   // keepAlive finds peers that vanished without a FIN (a member who only reads sends nothing).
   const listener = net.createServer(
     { noDelay: true, keepAlive: true, keepAliveInitialDelay: 60_000 },
-    (socket) => {
-      sink.handle(socket, {
-        remoteAddress: socket.remoteAddress ?? '',
-        remotePort: socket.remotePort ?? 0,
-        localAddress: socket.localAddress ?? '',
-        localPort: socket.localPort ?? 0,
-      });
-    },
+    accept,
   );
   await new Promise<void>((resolve, reject) => {
     listener.once('error', reject);
@@ -53,4 +59,18 @@ export async function listenTcp(
         listener.close(() => resolve());
       }),
   };
+}
+
+export function listenTcp(
+  sink: ConnectionSink,
+  host: string | undefined,
+  port: number,
+  logger: Logger,
+): Promise<TcpListener> {
+  return listenSockets(
+    (socket) => sink.handle(socket, socketInfo(socket, 'tcp')),
+    host,
+    port,
+    logger,
+  );
 }

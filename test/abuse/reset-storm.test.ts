@@ -22,7 +22,7 @@ test(
   async () => {
     // Admission limits on: every reset connection must give its slot back.
     const srv = await startServer({
-      admission: { maxConnections: 1000, maxConnectionsPerAddress: 500 },
+      admission: { maxConnections: 1000, maxConnectionsPerAddress: 500, exemptLoopback: false },
     });
     const chatters = await startChatters(srv.port);
     const joinedNames: string[] = [];

@@ -33,7 +33,7 @@ export async function startDirectServer(o: DirectTestOptions = {}): Promise<Dire
     limits: options.limits,
     logger: options.logger,
   });
-  const acceptor = new Acceptor(chat, [{ claims: claimsCol334, handler: direct }]);
+  const acceptor = new Acceptor(chat, [{ name: 'col334', claims: claimsCol334, handler: direct }]);
   const listener = await listenTcp(acceptor, '127.0.0.1', 0, options.logger);
   return {
     port: listener.port,

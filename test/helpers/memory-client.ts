@@ -4,6 +4,7 @@
  * without any network.
  */
 import type { Duplex } from 'node:stream';
+import type { Acceptor } from '../../src/conn/acceptor.js';
 import type { ChatServer } from '../../src/server/chat-server.js';
 import { memoryPair } from '../../src/transport/memory.js';
 import { waitUntil } from './wait.js';
@@ -28,6 +29,19 @@ export class MemoryClient {
       remotePort: 40000,
       localAddress: '192.0.2.1',
       localPort: 6000,
+    });
+    return new MemoryClient(clientEnd);
+  }
+
+  /** Through the acceptor, as a transport hands connections in: admission rules apply. */
+  static connectVia(acceptor: Acceptor, remoteAddress: string): MemoryClient {
+    const [serverEnd, clientEnd] = memoryPair();
+    acceptor.handle(serverEnd, {
+      remoteAddress,
+      remotePort: 40000,
+      localAddress: '192.0.2.1',
+      localPort: 6000,
+      transport: 'memory',
     });
     return new MemoryClient(clientEnd);
   }

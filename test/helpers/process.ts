@@ -8,7 +8,10 @@ import { readFileSync } from 'node:fs';
 import type { Readable } from 'node:stream';
 
 export interface ServerProcess {
+  /** The plain port (the TLS port when only TLS is served). */
   readonly port: number;
+  /** Every port the server listens on, from its `serving` log line. */
+  readonly ports: { readonly tcp?: number; readonly tls?: number; readonly admin?: number };
   readonly pid: number;
   readonly child: ChildProcessByStdio<null, null, Readable>;
   readonly exited: Promise<number | null>;
@@ -29,11 +32,12 @@ const TAIL_BYTES = 16_384;
 export async function spawnServer(
   args: readonly string[] = [],
   lifetimeMs = 30_000,
+  env: NodeJS.ProcessEnv = process.env,
 ): Promise<ServerProcess> {
   const child = spawn(
     process.execPath,
     ['--import', 'tsx', 'src/cli/main.ts', 'serve', '--host', '127.0.0.1', '--port', '0', ...args],
-    { stdio: ['ignore', 'ignore', 'pipe'] },
+    { stdio: ['ignore', 'ignore', 'pipe'], env },
   );
   const guard = setTimeout(() => child.kill('SIGKILL'), lifetimeMs);
   const exited = new Promise<number | null>((resolve) =>
@@ -58,10 +62,14 @@ export async function spawnServer(
     }
   });
   let startTimer: NodeJS.Timeout | undefined;
-  const port = await new Promise<number>((resolve, reject) => {
+  const ports = await new Promise<ServerProcess['ports']>((resolve, reject) => {
     onLine = (line) => {
-      const m = /"port":(\d+),"msg":"listening"/.exec(line);
-      if (m) resolve(Number(m[1]));
+      if (!line.includes('"msg":"serving"')) return;
+      const port = (key: string): { [k: string]: number } => {
+        const m = new RegExp(`"${key}":(\\d+)`).exec(line);
+        return m === null ? {} : { [key]: Number(m[1]) };
+      };
+      resolve({ ...port('tcp'), ...port('tls'), ...port('admin') });
     };
     void exited.then(() => reject(new Error(`server exited early: ${tail}`)));
     startTimer = setTimeout(() => reject(new Error(`server did not start: ${tail}`)), 20_000);
@@ -72,10 +80,13 @@ export async function spawnServer(
     })
     .finally(() => clearTimeout(startTimer));
   onLine = () => {};
+  const port = ports.tcp ?? ports.tls;
+  if (port === undefined) throw new Error(`no port in the log: ${tail}`);
   const pid = child.pid;
   if (pid === undefined) throw new Error('no pid');
   return {
     port,
+    ports,
     pid,
     child,
     exited,

@@ -16,7 +16,8 @@ export interface TestServer {
 
 export type TestServerOptions = Partial<Omit<ServerOptions, 'limits' | 'logger'>> & {
   limits?: Partial<Limits>;
-  admission?: Omit<AdmissionLimits, 'idleTimeoutMs'>;
+  /** Unlimited unless given; loopback is exempt from the per-address rules unless told. */
+  admission?: Partial<Omit<AdmissionLimits, 'idleTimeoutMs'>>;
   /** The bus and directory; in-process ones when absent. */
   seams?: Seams;
 };
@@ -38,10 +39,14 @@ export async function startServer(overrides: TestServerOptions = {}): Promise<Te
   const options = testOptions(overrides);
   const server = new ChatServer(options, overrides.seams);
   const acceptor = new Acceptor(server, [], {
-    maxConnections: 0,
-    maxConnectionsPerAddress: 0,
-    ...overrides.admission,
-    idleTimeoutMs: options.limits.idleTimeoutMs,
+    limits: {
+      maxConnections: 0,
+      maxConnectionsPerAddress: 0,
+      firstRequestTimeoutMs: 0,
+      exemptLoopback: true,
+      ...overrides.admission,
+      idleTimeoutMs: options.limits.idleTimeoutMs,
+    },
   });
   const listener = await listenTcp(acceptor, '127.0.0.1', 0, pino({ level: 'silent' }));
   return {

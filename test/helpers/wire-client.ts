@@ -4,6 +4,7 @@
  * across reads is compared whole; chat-room replies are also parsed into frames.
  */
 import net from 'node:net';
+import tls from 'node:tls';
 import { TcdReplyParser, type TcdReply } from '../../src/protocol/tcd-reply.js';
 
 export class WireClient {
@@ -34,6 +35,22 @@ export class WireClient {
       );
       socket.once('error', reject);
     });
+  }
+
+  /** Connects over TLS, trusting `ca`; resolves once the handshake is done. */
+  static connectTls(port: number, ca: Buffer, host = '127.0.0.1'): Promise<WireClient> {
+    return new Promise((resolve, reject) => {
+      const socket = tls.connect({ port, host, ca }, () => resolve(new WireClient(socket)));
+      socket.setNoDelay(true);
+      socket.once('error', reject);
+    });
+  }
+
+  /** The server's certificate fingerprint, on a TLS connection. */
+  get peerFingerprint(): string | undefined {
+    return this.socket instanceof tls.TLSSocket
+      ? this.socket.getPeerCertificate().fingerprint256
+      : undefined;
   }
 
   send(data: string | Buffer): void {

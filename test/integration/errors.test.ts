@@ -209,7 +209,7 @@ codeTest(12, 'server full, in all and per address; a slot freed is a slot again'
     },
   );
   await withServer(
-    { admission: { maxConnections: 0, maxConnectionsPerAddress: 2 } },
+    { admission: { maxConnections: 0, maxConnectionsPerAddress: 2, exemptLoopback: false } },
     async (srv) => {
       const cs = [await WireClient.connect(srv.port), await WireClient.connect(srv.port)];
       const third = await WireClient.connect(srv.port);

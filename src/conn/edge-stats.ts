@@ -1,0 +1,84 @@
+/**
+ * What the acceptor counts of the connections it admits, for metrics read at scrape time:
+ * connections open by protocol and transport, accepted, refused and cut, and bytes written
+ * and still unsent. Bytes are read from the streams' own counters when asked (`bytesWritten`
+ * and `writableLength` of a socket), so counting them costs nothing on the fan-out path.
+ */
+import type { Duplex } from 'node:stream';
+import { Tally } from '../core/tally.js';
+import type { AdmissionRefusal } from './admission.js';
+
+/** Why the acceptor itself cut a connection off. */
+export type EdgeCut = 'idle' | 'first-request-timeout';
+
+/** `bytesWritten` is a socket's; other streams (the in-memory pair) may have one too. */
+function bytesWritten(stream: Duplex): number {
+  return (stream as Partial<{ bytesWritten: number }>).bytesWritten ?? 0;
+}
+
+export class EdgeStats {
+  /** Connections accepted (admitted), by transport. */
+  readonly accepted = new Tally<string>();
+  readonly refused = new Tally<AdmissionRefusal>();
+  readonly cut = new Tally<EdgeCut>();
+  private readonly open = new Map<string, { protocol: string; transport: string; n: number }>();
+  /** Each open stream and its transport. */
+  private readonly live = new Map<Duplex, string>();
+  private readonly closedBytes = new Tally<string>();
+
+  opened(stream: Duplex, transport: string): void {
+    this.accepted.add(transport);
+    this.live.set(stream, transport);
+    this.move(undefined, 'undecided', transport);
+  }
+
+  /** The protocol of a connection became known. */
+  decided(protocol: string, transport: string): void {
+    this.move('undecided', protocol, transport);
+  }
+
+  closed(stream: Duplex, protocol: string, transport: string): void {
+    this.live.delete(stream);
+    this.closedBytes.add(transport, bytesWritten(stream));
+    this.move(protocol, undefined, transport);
+  }
+
+  /** Open connections by protocol (`undecided` until known) and transport. */
+  *connections(): IterableIterator<{ protocol: string; transport: string; n: number }> {
+    yield* this.open.values();
+  }
+
+  /** Bytes written to connections, closed and open, by transport. */
+  bytesOut(): Map<string, number> {
+    const total = new Map<string, number>(this.closedBytes.entries());
+    for (const [stream, transport] of this.live) {
+      total.set(transport, (total.get(transport) ?? 0) + bytesWritten(stream));
+    }
+    return total;
+  }
+
+  /** Bytes the open connections' streams hold unsent. */
+  queuedBytes(): number {
+    let n = 0;
+    for (const stream of this.live.keys()) n += stream.writableLength;
+    return n;
+  }
+
+  private move(from: string | undefined, to: string | undefined, transport: string): void {
+    if (from !== undefined) this.bucket(from, transport).n--;
+    if (to !== undefined) this.bucket(to, transport).n++;
+  }
+
+  private bucket(
+    protocol: string,
+    transport: string,
+  ): { protocol: string; transport: string; n: number } {
+    const key = `${protocol} ${transport}`;
+    let b = this.open.get(key);
+    if (b === undefined) {
+      b = { protocol, transport, n: 0 };
+      this.open.set(key, b);
+    }
+    return b;
+  }
+}
