@@ -99,7 +99,8 @@ export class IntakeGate {
   turnEnded(written: number): void {
     this.turnBytes = 0;
     this.turnFull = false;
-    if (!this.shut) {
+    // Counting the fresh ones walks the map: only when the whole map could be enough.
+    if (!this.shut && this.backedUp.size >= 2 && this.backedUp.size * 2 >= written) {
       const fresh = this.freshBackedUp();
       if (fresh >= 2 && fresh * 2 >= written) {
         this.shut = true;
