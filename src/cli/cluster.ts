@@ -2,7 +2,6 @@
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import type { Logger } from 'pino';
-import { RedisRooms } from '../cluster/redis-rooms.js';
 import type { Seams } from '../server/chat-server.js';
 import type { Settings } from './config.js';
 
@@ -20,6 +19,8 @@ export async function startCluster(
   if (url === undefined) return undefined;
   const nodeId =
     settings.text('node-id') ?? `${hostname()}-${process.pid}-${randomBytes(3).toString('hex')}`;
+  // Loaded only in cluster mode: one process needs no Redis client.
+  const { RedisRooms } = await import('../cluster/redis-rooms.js');
   const rooms = await RedisRooms.start({
     url,
     prefix: settings.text('redis-prefix') ?? 'roomcast:',
