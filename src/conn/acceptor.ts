@@ -105,7 +105,12 @@ export class Acceptor {
     this.counter = new ConnectionCounter(this.limits);
   }
 
-  handle(stream: Duplex, info: ConnectionInfo): void {
+  /**
+   * Admits a connection and hands it to its protocol's server. `protocols: 'fallback'` skips
+   * the sniffing: the stream speaks the fallback protocol (the chat rooms), as a WebSocket
+   * from the gateway does.
+   */
+  handle(stream: Duplex, info: ConnectionInfo, protocols: 'sniff' | 'fallback' = 'sniff'): void {
     if (this.stopping) {
       stream.on('error', ignore);
       stream.destroy();
@@ -132,7 +137,7 @@ export class Acceptor {
       const connection = handler.handle(stream, info, head);
       served?.(handler, connection);
     };
-    if (this.routes.length === 0) {
+    if (this.routes.length === 0 || protocols === 'fallback') {
       serve(this.fallbackName, this.fallback, Buffer.alloc(0));
       return;
     }
