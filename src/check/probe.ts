@@ -4,9 +4,19 @@
  * Every failure names the probe (`alice: expected ..., got ...`).
  */
 import type { TcdReply } from '../protocol/tcd-reply.js';
-import { TcdSocket } from '../client/tcd-socket.js';
+import { TcdSocket, type Endpoint } from '../client/tcd-socket.js';
 import { describeReply } from './describe.js';
 import { fail, type CheckSettings } from './types.js';
+
+/** Where the checks connect: TCP to host and port, or the WebSocket URL. */
+export function checkEndpoint(s: CheckSettings): Endpoint {
+  return s.url === undefined ? { host: s.host, port: s.port } : { ...s, url: s.url };
+}
+
+/** How the checked server is named in reports. */
+export function describeEndpoint(s: CheckSettings): string {
+  return s.url ?? `${s.host}:${s.port}`;
+}
 
 export class Probe {
   private readonly inbox: TcdReply[] = [];
@@ -28,11 +38,7 @@ export class Probe {
 
   static async open(label: string, s: CheckSettings): Promise<Probe> {
     try {
-      return new Probe(
-        label,
-        await TcdSocket.connect({ host: s.host, port: s.port }, s.timeoutMs),
-        s,
-      );
+      return new Probe(label, await TcdSocket.connect(checkEndpoint(s), s.timeoutMs), s);
     } catch (err) {
       return fail(`${label}: ${(err as Error).message}`);
     }

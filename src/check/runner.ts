@@ -5,6 +5,7 @@
  */
 import { TcdSocket } from '../client/tcd-socket.js';
 import { CheckContext } from './context.js';
+import { checkEndpoint, describeEndpoint } from './probe.js';
 import { allChecks } from './index.js';
 import { CheckFailure, type Check, type CheckSettings } from './types.js';
 
@@ -48,12 +49,12 @@ export async function runChecks(s: CheckSettings, o: RunOptions): Promise<CheckR
   };
   // One connection first: an unreachable server is one failure, not one per check.
   try {
-    const socket = await TcdSocket.connect({ host: s.host, port: s.port }, s.timeoutMs);
+    const socket = await TcdSocket.connect(checkEndpoint(s), s.timeoutMs);
     socket.destroy();
   } catch (err) {
     report({
       id: 'connect',
-      title: `${s.host}:${s.port}`,
+      title: describeEndpoint(s),
       group: 'connect',
       passed: false,
       detail: (err as Error).message,

@@ -13,8 +13,11 @@ export interface Check {
 }
 
 export interface CheckSettings {
+  /** The server's address; with `url`, the host and port of that URL (T9's Port). */
   readonly host: string;
   readonly port: number;
+  /** A `ws://` URL: every connection goes through the server's WebSocket gateway. */
+  readonly url?: string;
   /** Longest wait for any one reply, connection or close. */
   readonly timeoutMs: number;
   /** How long "nothing more arrives" is watched for. */

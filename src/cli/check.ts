@@ -3,15 +3,16 @@ import { randomBytes } from 'node:crypto';
 import { parseArgs } from 'node:util';
 import { formatResult, runChecks } from '../check/runner.js';
 import { checkGroups } from '../check/types.js';
-import { endpointFlags, intFlag } from './client.js';
+import { endpointFlags, endpointFromFlags, intFlag } from './client.js';
 
-const help = `Usage: roomcast check [--host HOST] [--port PORT] [options]
+const help = `Usage: roomcast check [--host HOST] [--port PORT | --url ws://HOST:PORT/ws] [options]
 
 Runs conformance checks against any server of the chat-room protocol (docs/clients.md):
 one line per check (PASS/FAIL id title), then "N passed, N failed". Exit 0 only if all pass.
 
   --host HOST      server address [default: 127.0.0.1]
   --port PORT      server port [default: 8080]
+  --url URL        run the checks over the server's WebSocket gateway (ws:// or wss://)
   --only LIST      groups or check ids, comma-separated (${checkGroups.join(', ')}, T1..T14)
   --skip-kill      leave out the KILL_SERVICE check (it stops the server; it runs last)
   --json           print one JSON document instead of lines
@@ -37,8 +38,7 @@ export async function check(argv: readonly string[]): Promise<void> {
     return;
   }
   const settings = {
-    host: values.host,
-    port: intFlag('port', values.port, 1, 65_535),
+    ...endpointFromFlags(values),
     timeoutMs: intFlag('timeout', values.timeout, 1, 600_000),
     quietMs: intFlag('quiet', values.quiet, 1, 60_000),
     suffix: randomBytes(3).toString('hex'),
@@ -56,7 +56,7 @@ export async function check(argv: readonly string[]): Promise<void> {
   const passed = results.filter((r) => r.passed).length;
   const failed = results.length - passed;
   if (json) {
-    const server = `${settings.host}:${settings.port}`;
+    const server = settings.url ?? `${settings.host}:${settings.port}`;
     process.stdout.write(`${JSON.stringify({ server, passed, failed, results }, null, 2)}\n`);
   } else {
     process.stdout.write(`${passed} passed, ${failed} failed\n`);

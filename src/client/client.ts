@@ -11,6 +11,7 @@
 import { request } from '../protocol/tcd-request-text.js';
 import type { TcdReply } from '../protocol/tcd-reply.js';
 import { ClientConnection } from './connection.js';
+import { webSocketEndpoint } from './dial.js';
 import { alternativeEndpoint, endpointKey } from './endpoint.js';
 import { ClientError } from './errors.js';
 import { EventHub } from './event-hub.js';
@@ -50,7 +51,10 @@ export class RoomcastClient implements AsyncIterable<ClientEvent> {
 
   static async connect(options: ClientOptions): Promise<RoomcastClient> {
     checkName('CLIENT_NAME', options.name);
-    const endpoint = { host: options.host, port: options.port };
+    const endpoint =
+      options.url === undefined
+        ? { host: options.host, port: options.port }
+        : webSocketEndpoint(options.url);
     const socket = await TcdSocket.connect(endpoint, options.timeoutMs ?? 5000, options.tls);
     return new RoomcastClient(options, socket);
   }

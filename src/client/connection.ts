@@ -8,9 +8,16 @@ import type { TcdReply } from '../protocol/tcd-reply.js';
 import { endpointKey } from './endpoint.js';
 import { ServerError } from './errors.js';
 import { PendingRequests, type PendingEntry, type RequestKind } from './pending.js';
-import type { TcdSocket } from './tcd-socket.js';
+import type { Endpoint, TcdSocket } from './tcd-socket.js';
 import { noticeKind } from './text.js';
 import type { ClientEvent } from './types.js';
+
+/** What a connection needs of its socket: a TcdSocket, or the web client's WebSocket link. */
+export interface ReplySocket {
+  readonly endpoint: Endpoint;
+  on(event: 'reply', listener: (reply: TcdReply) => void): unknown;
+  write(data: string): void;
+}
 
 export interface RequestSpec<T> {
   readonly kind: RequestKind;
@@ -29,7 +36,7 @@ export interface RequestSpec<T> {
   readonly quiet?: boolean;
 }
 
-export class ClientConnection {
+export class ClientConnection<S extends ReplySocket = TcdSocket> {
   readonly pending = new PendingRequests();
   readonly key: string;
   /** ROOM_REF -> room name, kept after a leave so late notices still show their room. */
@@ -38,7 +45,7 @@ export class ClientConnection {
   readonly handedOff = new Set<string>();
 
   constructor(
-    readonly socket: TcdSocket,
+    readonly socket: S,
     private readonly emit: (event: ClientEvent) => void,
   ) {
     this.key = endpointKey(socket.endpoint);

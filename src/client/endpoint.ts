@@ -10,6 +10,7 @@ import type { Endpoint } from './tcd-socket.js';
 const unspecified = new Set(['', '0', '0.0.0.0', '::', '*']);
 
 export function endpointKey(e: Endpoint): string {
+  if (e.url !== undefined) return e.url;
   return e.host.includes(':') ? `[${e.host}]:${e.port}` : `${e.host}:${e.port}`;
 }
 

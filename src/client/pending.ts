@@ -26,7 +26,7 @@ export interface PendingEntry {
 
 interface Waiting {
   readonly entry: PendingEntry;
-  readonly timer: NodeJS.Timeout;
+  readonly timer: ReturnType<typeof setTimeout>;
 }
 
 export class PendingRequests {
@@ -37,7 +37,9 @@ export class PendingRequests {
       this.remove(waiting);
       entry.fail(new TimeoutError(`${entry.kind.toUpperCase()} ${entry.subject}`, timeoutMs));
     }, timeoutMs);
-    timer.unref();
+    // Node's timers can be unref'd (a pending request must not keep a script alive); a
+    // browser's (the web client shares this file) are plain numbers.
+    if (typeof timer === 'object') timer.unref();
     const waiting: Waiting = { entry, timer };
     this.queue.push(waiting);
   }

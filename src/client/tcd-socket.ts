@@ -1,24 +1,16 @@
 /**
- * One TCP connection speaking the chat-room protocol from the client's side: requests go out
- * as given, server bytes come back as replies through TcdReplyParser (any segmentation, CRLF).
- * The programmatic client, the demo and the conformance checker share it; each decides for
- * itself what to wait on.
+ * One connection speaking the chat-room protocol from the client's side, over TCP or the
+ * WebSocket gateway (src/client/dial.ts): requests go out as given, server bytes come back as
+ * replies through TcdReplyParser (any segmentation, CRLF). The programmatic client, the demo
+ * and the conformance checker share it; each decides for itself what to wait on.
  */
 import { EventEmitter } from 'node:events';
-import net from 'node:net';
-import tls from 'node:tls';
+import type { Duplex } from 'node:stream';
 import { unmapIPv4 } from '../protocol/address.js';
 import { TcdReplyParser, type TcdReply } from '../protocol/tcd-reply.js';
+import { dial, type Endpoint, type TlsDial } from './dial.js';
 
-export interface Endpoint {
-  readonly host: string;
-  readonly port: number;
-}
-
-/** Dial over TLS; `ca` (PEM) replaces the system's trusted roots, e.g. for a self-signed server. */
-export interface TlsDial {
-  readonly ca?: string | Buffer;
-}
+export type { Endpoint, TlsDial } from './dial.js';
 
 export interface TcdSocketEvents {
   /** Each whole reply, in the order the server sent it. */
@@ -35,18 +27,19 @@ export class TcdSocket extends EventEmitter<TcdSocketEvents> {
   closed = false;
 
   private constructor(
-    private readonly socket: net.Socket,
+    private readonly stream: Duplex,
     readonly endpoint: Endpoint,
+    private readonly reached: string | undefined,
   ) {
     super();
-    socket.on('data', (chunk: Buffer) => {
+    stream.on('data', (chunk: Buffer) => {
       this.emit('data', chunk);
       for (const reply of this.parser.push(chunk)) this.emit('reply', reply);
     });
-    socket.on('error', (err) => {
+    stream.on('error', (err) => {
       this.lastError = err;
     });
-    socket.on('close', () => {
+    stream.on('close', () => {
       this.closed = true;
       this.emit('close', this.lastError);
     });
@@ -56,51 +49,31 @@ export class TcdSocket extends EventEmitter<TcdSocketEvents> {
    * Opens a connection (over TLS with `secure`), failing after `timeoutMs` rather than waiting
    * on the OS. Over TLS the server's certificate must be trusted and name `host`.
    */
-  static connect(endpoint: Endpoint, timeoutMs: number, secure?: TlsDial): Promise<TcdSocket> {
-    return new Promise((resolve, reject) => {
-      const { host, port } = endpoint;
-      const socket =
-        secure === undefined
-          ? net.connect({ host, port, noDelay: true })
-          : tls
-              .connect({
-                host,
-                port,
-                ...(secure.ca === undefined ? {} : { ca: secure.ca }),
-                ...(net.isIP(host) === 0 ? { servername: host } : {}),
-              })
-              .setNoDelay(true);
-      const fail = (why: string): void => {
-        clearTimeout(timer);
-        socket.destroy();
-        reject(new Error(`cannot connect to ${endpoint.host}:${endpoint.port}: ${why}`));
-      };
-      const timer = setTimeout(() => fail(`no answer within ${timeoutMs} ms`), timeoutMs);
-      socket.once('error', (err: NodeJS.ErrnoException) => fail(err.code ?? err.message));
-      socket.once(secure === undefined ? 'connect' : 'secureConnect', () => {
-        clearTimeout(timer);
-        socket.removeAllListeners('error');
-        resolve(new TcdSocket(socket, endpoint));
-      });
-    });
+  static async connect(
+    endpoint: Endpoint,
+    timeoutMs: number,
+    secure?: TlsDial,
+  ): Promise<TcdSocket> {
+    const link = await dial(endpoint, timeoutMs, secure);
+    return new TcdSocket(link.stream, endpoint, link.remoteAddress);
   }
 
   /** The address actually reached (a host name resolved, `::ffff:` removed). */
   get remoteAddress(): string {
-    return unmapIPv4(this.socket.remoteAddress ?? this.endpoint.host);
+    return unmapIPv4(this.reached ?? this.endpoint.host);
   }
 
   write(data: string | Buffer): void {
-    if (!this.closed) this.socket.write(data);
+    if (!this.closed) this.stream.write(data);
   }
 
   /** Closes our sending side; the server's close completes it. */
   end(): void {
-    this.socket.end();
+    this.stream.end();
   }
 
   destroy(): void {
-    this.socket.destroy();
+    this.stream.destroy();
   }
 
   /** Resolves once closed, or after `timeoutMs` (then false). */

@@ -5,6 +5,8 @@ import type { TlsDial } from './tcd-socket.js';
 export interface ClientOptions {
   readonly host: string;
   readonly port: number;
+  /** A `ws://` or `wss://` URL: connect through the server's WebSocket gateway instead. */
+  readonly url?: string;
   /** CLIENT_NAME for every request. */
   readonly name: string;
   /** Longest wait for a connection or for one reply. Default 5000 ms. */
