@@ -124,4 +124,9 @@ function checkCombinations(s: Settings): void {
   if (!s.bool('tls-only') && tlsPort !== undefined && tlsPort !== 0 && tlsPort === port) {
     throw new ConfigError(`--tls-port and --port are both ${port}: give TLS a port of its own`);
   }
+  const httpPort = s.int('http-port');
+  const taken = [s.bool('tls-only') ? undefined : port, tlsPort];
+  if (httpPort !== undefined && httpPort !== 0 && taken.includes(httpPort)) {
+    throw new ConfigError(`--http-port ${httpPort} is taken by another port: give it its own`);
+  }
 }

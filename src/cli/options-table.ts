@@ -11,6 +11,7 @@ import { listeningOptions } from './options/listening.js';
 import { loggingOptions } from './options/logging.js';
 import type { OptionSpec } from './options/spec.js';
 import { tlsOptions } from './options/tls.js';
+import { webOptions } from './options/web.js';
 
 export { optionGroups, type OptionSpec, type OptionValue } from './options/spec.js';
 
@@ -20,6 +21,7 @@ export const serveOptions = [
   ...limitOptions,
   ...clusterOptions,
   ...tlsOptions,
+  ...webOptions,
   ...adminOptions,
   ...loggingOptions,
 ] as const satisfies readonly OptionSpec[];

@@ -1,7 +1,7 @@
 /**
  * The whole service as `roomcast serve` runs it: the chat-room and direct-message servers
- * behind one Acceptor, on a plain TCP port and/or a TLS port, and the admin HTTP port with
- * readiness and metrics. Stopping begins with a drain: /readyz answers 503 at once, clients
+ * behind one Acceptor, on a plain TCP port and/or a TLS port, the web client and its
+ * WebSocket on an HTTP port, and the admin HTTP port with readiness and metrics. Stopping begins with a drain: /readyz answers 503 at once, clients
  * are still served for the drain delay, then the listeners close and clients are told why.
  */
 import type { Logger } from 'pino';
@@ -13,6 +13,7 @@ import { DirectServer } from '../dm-server/direct-server.js';
 import { claimsCol334 } from '../protocol/col334.js';
 import { ChatServer } from '../server/chat-server.js';
 import { listenTcp, type TcpListener } from '../transport/tcp.js';
+import type { HttpListener } from '../transport/http.js';
 import { listenTls, loadSecureContext, type TlsFiles, type TlsListener } from '../transport/tls.js';
 import { startCluster } from './cluster.js';
 import { ConfigError, type Settings } from './config.js';
@@ -22,6 +23,7 @@ import {
   optionsFromSettings,
 } from './service-options.js';
 import { version } from './version.js';
+import { listenWeb } from './web.js';
 
 /** How long connections get to close after they were told to, before they are cut. */
 const SHUTDOWN_GRACE_MS = 2000;
@@ -32,7 +34,13 @@ export interface Service {
   readonly acceptor: Acceptor;
   /** Named checks of /readyz; cluster mode adds its own. */
   readonly readiness: Readiness;
-  readonly ports: { readonly tcp?: number; readonly tls?: number; readonly admin?: number };
+  readonly ports: {
+    readonly tcp?: number;
+    readonly tls?: number;
+    /** The web client's and WebSocket's HTTP port (--http-port). */
+    readonly web?: number;
+    readonly admin?: number;
+  };
   /** Re-reads the TLS certificate and key (SIGHUP); false when there is no TLS port. */
   reloadTls(): boolean;
   /**
@@ -70,6 +78,7 @@ export async function startService(settings: Settings, logger: Logger): Promise<
   const listeners: TcpListener[] = [];
   let tcp: TcpListener | undefined;
   let tls: TlsListener | undefined;
+  let web: HttpListener | undefined;
   let admin: AdminListener | undefined;
   const readiness = new Readiness();
   try {
@@ -83,6 +92,8 @@ export async function startService(settings: Settings, logger: Logger): Promise<
       listeners.push(tls);
       logger.info({ transport: 'tls', host: tls.host, port: tls.port }, 'listening');
     }
+    web = await listenWeb(acceptor, settings, logger);
+    if (web !== undefined) listeners.push(web);
     const max = admission.maxConnections;
     readiness.add('capacity', () => max === 0 || acceptor.admittedCount < max);
     if (cluster !== undefined) readiness.add('redis', cluster.ready);
@@ -112,6 +123,7 @@ export async function startService(settings: Settings, logger: Logger): Promise<
   const ports = {
     ...(tcp === undefined ? {} : { tcp: tcp.port }),
     ...(tls === undefined ? {} : { tls: tls.port }),
+    ...(web === undefined ? {} : { web: web.port }),
     ...(admin === undefined ? {} : { admin: admin.port }),
   };
   logger.info({ version: version(), ...ports, given: settings.given() }, 'serving');

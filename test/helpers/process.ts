@@ -11,7 +11,14 @@ export interface ServerProcess {
   /** The plain port (the TLS port when only TLS is served). */
   readonly port: number;
   /** Every port the server listens on, from its `serving` log line. */
-  readonly ports: { readonly tcp?: number; readonly tls?: number; readonly admin?: number };
+  readonly ports: {
+    readonly tcp?: number;
+    readonly tls?: number;
+    readonly web?: number;
+    readonly admin?: number;
+  };
+  /** The web client's and WebSocket's port, when started with --http-port. */
+  readonly httpPort: number | undefined;
   readonly pid: number;
   readonly child: ChildProcessByStdio<null, null, Readable>;
   readonly exited: Promise<number | null>;
@@ -69,7 +76,7 @@ export async function spawnServer(
         const m = new RegExp(`"${key}":(\\d+)`).exec(line);
         return m === null ? {} : { [key]: Number(m[1]) };
       };
-      resolve({ ...port('tcp'), ...port('tls'), ...port('admin') });
+      resolve({ ...port('tcp'), ...port('tls'), ...port('web'), ...port('admin') });
     };
     void exited.then(() => reject(new Error(`server exited early: ${tail}`)));
     startTimer = setTimeout(() => reject(new Error(`server did not start: ${tail}`)), 20_000);
@@ -87,6 +94,7 @@ export async function spawnServer(
   return {
     port,
     ports,
+    httpPort: ports.web,
     pid,
     child,
     exited,

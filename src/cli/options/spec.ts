@@ -10,6 +10,7 @@ export const optionGroups = [
   { id: 'limits', title: 'Limits' },
   { id: 'cluster', title: 'Cluster' },
   { id: 'tls', title: 'TLS' },
+  { id: 'web', title: 'Web client and WebSocket' },
   { id: 'admin', title: 'Admin HTTP' },
   { id: 'logging', title: 'Logging' },
 ] as const;
