@@ -29,6 +29,16 @@ export default tseslint.config(
     },
   },
   {
+    // The web client runs in a browser: only the project's pure protocol and client code.
+    files: ['web/src/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        { patterns: [{ group: ['node:*', 'ws', 'pino'], message: 'web/src runs in a browser' }] },
+      ],
+    },
+  },
+  {
     files: ['**/*.js'],
     ...tseslint.configs.disableTypeChecked,
   },

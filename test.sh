@@ -8,10 +8,17 @@ if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.j
   npm ci --no-audit --no-fund --loglevel=error
 fi
 
+# The browser tests drive Debian's Chromium (never a downloaded browser).
+if [ ! -x /usr/bin/chromium ]; then
+  echo "== installing chromium (Debian package)"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get install -y -q chromium >/dev/null || { apt-get update -q >/dev/null && apt-get install -y -q chromium >/dev/null; }
+fi
+
 echo "== format"; npx prettier --check . --log-level warn
 echo "== lint"; npx eslint --max-warnings 0 .
-echo "== types"; npx tsc -p tsconfig.json --noEmit
-echo "== build"; npx tsc -p tsconfig.build.json
+echo "== types"; npx tsc -p tsconfig.json --noEmit; npx tsc -p web/tsconfig.json
+echo "== build"; npm run --silent build
 
 if [ $# -gt 0 ]; then
   files=("$@")
