@@ -1,13 +1,15 @@
 /**
- * A raw test client for either protocol: sends bytes as given and waits on the exact bytes
- * that come back, with a timeout on every wait. Kept as bytes, so a UTF-8 character split
+ * A raw test client for either protocol, over TCP or a WebSocket gateway: sends bytes as given
+ * and waits on the exact bytes that come back, with a timeout on every wait. Kept as bytes, so a UTF-8 character split
  * across reads is compared whole; chat-room replies are also parsed into frames.
  */
 import net from 'node:net';
 import tls from 'node:tls';
+import type { Duplex } from 'node:stream';
+import { dial } from '../../src/client/dial.js';
 import { TcdReplyParser, type TcdReply } from '../../src/protocol/tcd-reply.js';
 
-export class WireClient {
+export class WireClient<S extends Duplex = net.Socket> {
   private received = Buffer.alloc(0);
   private readonly parser = new TcdReplyParser();
   private readonly replies: TcdReply[] = [];
@@ -15,7 +17,7 @@ export class WireClient {
   private barriers = 0;
   closed = false;
 
-  private constructor(readonly socket: net.Socket) {
+  private constructor(readonly socket: S) {
     socket.on('data', (chunk: Buffer) => {
       this.received = Buffer.concat([this.received, chunk]);
       this.replies.push(...this.parser.push(chunk));
@@ -51,6 +53,12 @@ export class WireClient {
     return this.socket instanceof tls.TLSSocket
       ? this.socket.getPeerCertificate().fingerprint256
       : undefined;
+  }
+
+  /** Connects through a WebSocket gateway (ws://...): each write goes as one binary message. */
+  static async connectWs(url: string): Promise<WireClient<Duplex>> {
+    const { stream } = await dial({ host: '', port: 0, url }, 2000);
+    return new WireClient(stream);
   }
 
   send(data: string | Buffer): void {
