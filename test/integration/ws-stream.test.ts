@@ -156,3 +156,13 @@ test('a message over the size limit: error on the stream, close code 1009 to the
   assert.match((await failed)[0].message, /max payload size exceeded/i);
   assert.equal((await closed)[0], 1009);
 });
+
+test('a text message that is not UTF-8: error on the stream, close code 1007', async () => {
+  pair = await wsPair();
+  const { stream, client } = pair;
+  const failed = once(stream, 'error') as Promise<[Error]>;
+  const closed = once(client, 'close') as Promise<[number]>;
+  client.send(Buffer.from([0x48, 0xff, 0x0a]), { binary: false });
+  assert.match((await failed)[0].message, /invalid utf-8/i);
+  assert.equal((await closed)[0], 1007);
+});
