@@ -9,7 +9,7 @@ if [ $# -lt 1 ]; then
 fi
 port=$1
 shift
-if [ ! -f dist/cli/main.js ] || [ ! -d node_modules ]; then
+if [ ! -f dist/cli/main.js ] || [ ! -f dist/web/index.html ] || [ ! -d node_modules ]; then
   ./compile.sh >&2
 fi
 # Each connection is a file descriptor: allow as many as the system lets this user have.
