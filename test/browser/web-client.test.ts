@@ -67,6 +67,15 @@ async function connected(page: Page, name: string): Promise<void> {
   await page.locator('#status', { hasText: `Connected as ${name}` }).waitFor(WAIT);
 }
 
+/** Presses Tab (or Shift+Tab) until `selector` has the focus: how a keyboard user gets there. */
+async function tabTo(page: Page, selector: string, key: 'Tab' | 'Shift+Tab'): Promise<void> {
+  for (let i = 0; i < 12; i++) {
+    if ((await page.locator(`${selector}:focus`).count()) === 1) return;
+    await page.keyboard.press(key);
+  }
+  assert.fail(`${key} never reached ${selector}`);
+}
+
 async function screenshot(page: Page, name: string): Promise<void> {
   const path = `${SHOTS}/${name}.png`;
   await page.screenshot({ path });
@@ -141,7 +150,7 @@ test('an HTML payload is shown as text and runs nothing', async () => {
 });
 
 test('unread counts, switching rooms by keyboard, an error shown in place', async () => {
-  await alice.locator('#room-name').focus();
+  await tabTo(alice, '#room-name', 'Shift+Tab'); // from the message box, back up the page
   await alice.keyboard.type('side');
   await alice.keyboard.press('Enter');
   await alice.locator('#room-title', { hasText: 'side' }).waitFor(WAIT);
@@ -163,11 +172,12 @@ test('unread counts, switching rooms by keyboard, an error shown in place', asyn
   await screenshot(bob, 'web-client-phone');
 
   // 200 two-byte characters: 400 bytes, past the server's 256-byte name limit (error 10).
-  await alice.locator('#room-name').focus();
+  await tabTo(alice, '#room-name', 'Shift+Tab');
   await alice.keyboard.insertText('é'.repeat(200));
   await alice.keyboard.press('Enter');
   await alice.locator('#join-error', { hasText: 'Error 10: Invalid name' }).waitFor(WAIT);
-  await alice.locator('#room-name').fill(''); // editing the field clears the error
+  await alice.keyboard.press('Control+A');
+  await alice.keyboard.press('Backspace'); // editing the field clears the error
   assert.equal(await alice.locator('#join-error').textContent(), '');
 });
 
@@ -199,7 +209,7 @@ test('after a server restart the pages reconnect, rejoin with new JOIN_IDs, no d
   carol.send('JOIN_CHATROOM: lobby\nCLIENT_IP: 0\nPORT: 0\nCLIENT_NAME: carol\n');
   await carol.expect(frame.joined('lobby', server.port, 1, 2) + frame.joinedNotice(1, 'carol'));
   await shows(alice, 'lobby', 'carol has joined this chatroom.', 'joined');
-  await alice.locator('#message').focus();
+  await tabTo(alice, '#message', 'Tab');
   await alice.keyboard.type('back again');
   await alice.keyboard.press('Enter');
   await carol.expect(frame.chat(1, 'alice', 'back again'));
@@ -229,7 +239,7 @@ test('after a server restart the pages reconnect, rejoin with new JOIN_IDs, no d
 test('Disconnect sends DISCONNECT: the TCP client sees the leave notice', async () => {
   const lobby = await alice.locator('#room-ids').textContent();
   const ref = Number(/ROOM_REF (\d+)/.exec(lobby ?? '')?.[1]);
-  await alice.locator('#disconnect').focus();
+  await tabTo(alice, '#disconnect', 'Shift+Tab');
   await alice.keyboard.press('Enter');
   await carol.expect(frame.leftNotice(ref, 'alice'));
   await alice.locator('#welcome').waitFor(WAIT);
