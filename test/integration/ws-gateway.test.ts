@@ -205,7 +205,8 @@ test('a WebSocket reader that stops reading is cut off at the send-queue bound',
 });
 
 test('liveness: a peer that stops answering pings is cut; one that answers stays', async () => {
-  const srv = await startServer({ web: { pingMs: 40 } });
+  // Long enough that a loaded machine still answers in time; the silent peer goes in ~0.5 s.
+  const srv = await startServer({ web: { pingMs: 250 } });
   try {
     const alive = await WireClient.connectWs(srv.wsUrl);
     const silent = await rawClient(srv.wsUrl, { autoPong: false });
