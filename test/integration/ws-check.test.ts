@@ -14,7 +14,9 @@ const run = promisify(execFile);
 const cli = (...args: string[]): string[] => ['--import', 'tsx', 'src/cli/main.ts', ...args];
 
 test('every check passes over the WebSocket gateway, KILL_SERVICE last', async () => {
-  const srv = await startServer({ web: {} });
+  // A quiet time well above the checks' 20 ms gaps between pieces, so a loaded machine's
+  // late timer does not end a request the check is still sending (T11).
+  const srv = await startServer({ web: {}, quietMs: 300 });
   srv.server.on('kill', () => void srv.close()); // as `roomcast serve` does (T14)
   const lines: string[] = [];
   const results = await runChecks(
