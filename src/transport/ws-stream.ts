@@ -17,6 +17,8 @@ import { Duplex } from 'node:stream';
 import WebSocket from 'ws';
 
 export class WebSocketStream extends Duplex {
+  /** Payload bytes handed to ws, as a socket's `bytesWritten` (admission and metrics read it). */
+  bytesWritten = 0;
   /** Payload bytes of the message handed to ws whose socket write has not completed. */
   private inFlight = 0;
   /** The start of a UTF-8 sequence that the last write cut short. */
@@ -90,6 +92,7 @@ export class WebSocketStream extends Duplex {
     }
     const text = cut < whole.length ? whole.subarray(0, cut) : whole;
     this.inFlight = text.length;
+    this.bytesWritten += text.length;
     // The callback runs once ws's socket has written the frame (or failed: the close that
     // follows ends this stream), so completions track the real socket.
     this.ws.send(text, { binary: false }, () => {

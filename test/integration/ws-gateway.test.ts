@@ -219,6 +219,28 @@ test('liveness: a peer that stops answering pings is cut; one that answers stays
   }
 });
 
+test('the first-request rule holds over WebSocket: a silent peer gets error 13, one answered stays', async () => {
+  const srv = await startServer({
+    web: {},
+    admission: { firstRequestTimeoutMs: 300, exemptLoopback: false },
+  });
+  try {
+    const answered = await WireClient.connectWs(srv.wsUrl);
+    answered.send('HELO first\n');
+    await answered.expect(frame.helo('first', srv.httpPort));
+    const silent = await rawClient(srv.wsUrl);
+    assert.equal(await within(silent.closed, 'the close'), 1000);
+    assert.deepEqual(silent.messages, [
+      { text: frame.error(13, 'Idle timeout: no request answered within 300 ms'), binary: false },
+    ]);
+    answered.send('HELO still\n'); // opened before the silent one: its timer has fired too
+    await answered.expect(frame.helo('still', srv.httpPort));
+    answered.close();
+  } finally {
+    await srv.close();
+  }
+});
+
 test('the page and its files: from memory, with a CSP; nothing else on disk; 405, 426, 503', async () => {
   const root = await mkdtemp(path.join(tmpdir(), 'roomcast-web-'));
   await writeFile(path.join(root, 'index.html'), '<!doctype html><title>t</title>');
