@@ -1,5 +1,6 @@
 /** Steps most integration tests share: connect, join and read back the ids. */
 import assert from 'node:assert/strict';
+import type { Duplex } from 'node:stream';
 import { request } from '../../src/protocol/tcd-request-text.js';
 import { frame } from './frames.js';
 import { WireClient } from './wire-client.js';
@@ -10,7 +11,7 @@ export interface Joined {
 }
 
 /** Joins `room` as `name`, checks JOINED_CHATROOM and the joiner's own notice, returns the ids. */
-export async function joinRoom(c: WireClient, room: string, name: string): Promise<Joined> {
+export async function joinRoom(c: WireClient<Duplex>, room: string, name: string): Promise<Joined> {
   c.send(request.join(room, name));
   const reply = await c.nextReply();
   assert.equal(reply.type, 'joined', `expected JOINED_CHATROOM, got ${reply.raw}`);

@@ -14,6 +14,7 @@ import WebSocket from 'ws';
 import { request } from '../../src/protocol/tcd-request-text.js';
 import { frame } from '../helpers/frames.js';
 import { startServer } from '../helpers/server.js';
+import { startService } from '../helpers/service.js';
 import { joinRoom } from '../helpers/session.js';
 import { WireClient } from '../helpers/wire-client.js';
 import { until } from '../helpers/ws-pair.js';
@@ -108,6 +109,33 @@ test('TCP and WebSocket members of one room: every byte the same, replies as tex
     tcp.close();
     web.close();
     await srv.close();
+  }
+});
+
+test('in a Redis cluster of two: a WebSocket member on one node, a TCP member on the other', async () => {
+  const service = await startService('Redis cluster of two', { web: {} });
+  const [a, b] = service.nodes;
+  if (a === undefined || b === undefined) throw new Error('two nodes');
+  const web = await WireClient.connectWs(a.wsUrl);
+  const tcp = await WireClient.connect(b.port);
+  try {
+    const w = await joinRoom(web, 'across', 'browser');
+    const t = await joinRoom(tcp, 'across', 'terminal');
+    assert.equal(t.roomRef, w.roomRef, 'one ref for the name on every node (T7)');
+    await web.expect(frame.joinedNotice(w.roomRef, 'terminal'));
+    web.send(request.chat(w.roomRef, w.joinId, 'browser', 'from node a, by WebSocket'));
+    for (const c of [web, tcp]) {
+      await c.expect(frame.chat(w.roomRef, 'browser', 'from node a, by WebSocket'));
+    }
+    tcp.send(request.chat(t.roomRef, t.joinId, 'terminal', 'from node b, by TCP'));
+    for (const c of [tcp, web])
+      await c.expect(frame.chat(t.roomRef, 'terminal', 'from node b, by TCP'));
+    web.close(); // T6 across nodes: the TCP member hears the WebSocket member leave
+    await tcp.expect(frame.leftNotice(w.roomRef, 'browser'));
+  } finally {
+    web.close();
+    tcp.close();
+    await service.close();
   }
 });
 
