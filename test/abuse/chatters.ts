@@ -56,6 +56,13 @@ export interface Chatters {
 
 const MARKER = 'end';
 
+/** A chatter's last chat (a chatter is named `chatter<n>`). */
+function isMarker(reply: TcdReply | undefined): boolean {
+  return (
+    reply?.type === 'chat' && reply.message === MARKER && reply.clientName.startsWith('chatter')
+  );
+}
+
 function percentile(values: readonly number[], p: number): number {
   const sorted = [...values].sort((a, b) => a - b);
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? 0;
@@ -180,12 +187,16 @@ export async function startChatters(port: number, o: ChatterOptions = {}): Promi
           delivered += got.length;
         }
       }
-      // T13: from the last chatter's join notice on, every chatter saw the same room events.
+      // T13: from the last chatter's join notice to the last marker, every chatter saw the
+      // same room events. (Past the markers, others' traffic, a throttled flooder's say, may
+      // still be arriving, so the chatters may not have read as far as one another.)
       const lastJoin = `${chatters[chatters.length - 1]?.name ?? ''} has joined this chatroom.`;
       const events = chatters.map((c) => {
         const chats = c.replies.filter((r) => r.type === 'chat' && r.roomRef === String(roomRef));
         const from = chats.findIndex((r) => r.type === 'chat' && r.message === lastJoin);
-        return chats.slice(from).map((r) => r.raw);
+        let to = chats.length - 1;
+        while (to >= 0 && !isMarker(chats[to])) to--;
+        return chats.slice(from, to + 1).map((r) => r.raw);
       });
       for (const seq of events.slice(1)) {
         assert.ok(
