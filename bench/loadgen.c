@@ -10,6 +10,10 @@
  * is printed on stdout at the end; exit status 0 only if every expected delivery arrived
  * exactly once.
  *
+ * With --ports (several nodes of one service, e.g. a roomcast cluster) the members of every
+ * room alternate over the ports, and the latency of deliveries whose receiver reached another
+ * port than the sender is also reported on its own (cross_*).
+ *
  * Build: gcc -O2 -o bench/.build/loadgen bench/loadgen.c   (see bench/build-loadgen.sh)
  * Usage: loadgen --help
  */
@@ -39,6 +43,7 @@
 #define RBUF_SIZE (256 * 1024)  /* shared read buffer */
 #define EV_TIMER UINT32_MAX
 #define EV_STDIN (UINT32_MAX - 1)
+#define PORTS_MAX 16
 
 enum proto { P_TCD, P_IRC, P_NATS };
 enum cstate { C_IDLE, C_CONNECTING, C_REGISTERING, C_JOINING, C_JOINED, C_CLOSED };
@@ -54,6 +59,7 @@ struct client {
     uint8_t state;
     uint8_t want_out;     /* EPOLLOUT registered */
     uint8_t in_chat;      /* tcd: inside a CHAT frame */
+    uint8_t node;         /* index into o_ports of the port this client connects to */
     int room_ref, join_id;
     char *out;            /* pending outgoing bytes [out_off, out_len) */
     uint32_t out_off, out_len, out_cap;
@@ -70,7 +76,8 @@ struct sender {
 /* ---- options ---- */
 static enum proto o_proto = P_TCD;
 static const char *o_host = "127.0.0.1";
-static int o_port = 0, o_clients = 20, o_rooms = 2, o_senders = 2, o_messages = 50;
+static int o_ports[PORTS_MAX], o_nports = 0;
+static int o_clients = 20, o_rooms = 2, o_senders = 2, o_messages = 50;
 static int o_payload = 64, o_window = 16, o_maxunsent = 16384, o_conc = 8;
 static double o_rate = 0, o_timeout = 60, o_settle = 5;
 static int o_sync = 0;
@@ -99,7 +106,10 @@ static int aborted;            /* a connection failed before the traffic started
 
 /* latency histogram: log-linear, 64 linear buckets then 32 sub-buckets per power of two */
 #define H_BUCKETS (64 + 64 * 32)
-static uint64_t hist[H_BUCKETS], hist_n, lat_max;
+struct hist {
+    uint64_t b[H_BUCKETS], n, max;
+};
+static struct hist lat_all, lat_cross; /* every delivery; those to a client on another port */
 
 static uint64_t now_ns(void) {
     struct timespec ts;
@@ -138,18 +148,24 @@ static uint64_t h_value(int idx) { /* midpoint of a bucket */
     return (mant << shift) + ((1ull << shift) >> 1);
 }
 
-static double h_pct_ms(double p) {
-    if (hist_n == 0) return 0;
-    uint64_t want = (uint64_t)(p * (double)hist_n + 0.999999), acc = 0;
+static void h_add(struct hist *h, uint64_t v) {
+    h->b[h_index(v)]++;
+    h->n++;
+    if (v > h->max) h->max = v;
+}
+
+static double h_pct_ms(const struct hist *h, double p) {
+    if (h->n == 0) return 0;
+    uint64_t want = (uint64_t)(p * (double)h->n + 0.999999), acc = 0;
     if (want < 1) want = 1;
     for (int i = 0; i < H_BUCKETS; i++) {
-        acc += hist[i];
+        acc += h->b[i];
         if (acc >= want) {
             uint64_t v = h_value(i);
-            return (double)(v > lat_max ? lat_max : v) / 1e6;
+            return (double)(v > h->max ? h->max : v) / 1e6;
         }
     }
-    return (double)lat_max / 1e6;
+    return (double)h->max / 1e6;
 }
 
 /* ---- output buffers and epoll ---- */
@@ -215,7 +231,9 @@ static void start_connect(int id) {
     c->state = C_CONNECTING;
     c->want_out = 1;
     inflight++;
-    if (connect(fd, (struct sockaddr *)&addr, sizeof addr) < 0 && errno != EINPROGRESS)
+    struct sockaddr_in to = addr;
+    to.sin_port = htons((uint16_t)o_ports[c->node]);
+    if (connect(fd, (struct sockaddr *)&to, sizeof to) < 0 && errno != EINPROGRESS)
         die("connect: %s", strerror(errno));
     struct epoll_event ev = {.events = EPOLLIN | EPOLLOUT, .data.u32 = (uint32_t)id};
     if (epoll_ctl(ep, EPOLL_CTL_ADD, fd, &ev) < 0) die("epoll_ctl: %s", strerror(errno));
@@ -391,9 +409,8 @@ static void on_data(int id, const char *p, const char *end, uint64_t t) {
     deliveries++;
     if (snd[sid].witness == id) snd[sid].acked++;
     uint64_t lat = t > ts ? t - ts : 0;
-    hist[h_index(lat)]++;
-    hist_n++;
-    if (lat > lat_max) lat_max = lat;
+    h_add(&lat_all, lat);
+    if (cl[id].node != cl[snd[sid].client].node) h_add(&lat_cross, lat);
     t_last_delivery = t_last_progress = t;
     return;
 bad:
@@ -627,12 +644,16 @@ static int report(int timed_out) {
            "\"lost\":%" PRIu64 ",\"duplicated\":%" PRIu64 ",\"reordered\":%" PRIu64 ","
            "\"foreign\":%" PRIu64 ",\"errors\":%" PRIu64 ",\"disconnects\":%" PRIu64 ","
            "\"sent\":%" PRIu64 ",\"notices\":%" PRIu64 ",\"notices_expected\":%" PRIu64 ","
+           "\"nodes\":%d,\"cross_deliveries\":%" PRIu64 ",\"cross_p50_ms\":%.3f,"
+           "\"cross_p99_ms\":%.3f,\"cross_max_ms\":%.3f,"
            "\"connect_join_s\":%.4f,\"drain_s\":%.4f,\"loadgen_cpu_s\":%.3f,"
            "\"timed_out\":%s,\"phase\":\"%s\",\"ok\":%s}\n",
            o_proto == P_TCD ? "tcd" : o_proto == P_IRC ? "irc" : "nats", o_clients, o_rooms, o_senders, o_messages, o_payload,
            o_rate, o_window, deliveries, expected, el, el > 0 ? (double)deliveries / el : 0,
-           h_pct_ms(0.50), h_pct_ms(0.99), (double)lat_max / 1e6, lost, duplicated, reordered,
-           foreign, errors, disconnects, sent_total, notices, notices_expected,
+           h_pct_ms(&lat_all, 0.50), h_pct_ms(&lat_all, 0.99), (double)lat_all.max / 1e6, lost,
+           duplicated, reordered, foreign, errors, disconnects, sent_total, notices,
+           notices_expected, o_nports, lat_cross.n, h_pct_ms(&lat_cross, 0.50),
+           h_pct_ms(&lat_cross, 0.99), (double)lat_cross.max / 1e6,
            secs(t_start, t_joined), secs(t_joined, t_drained), cpu, timed_out ? "true" : "false",
            ph[phase], ok ? "true" : "false");
     fflush(stdout);
@@ -641,9 +662,12 @@ static int report(int timed_out) {
 
 /* ---- setup ---- */
 static void usage(void) {
-    fputs("usage: loadgen --port P [options]\n"
+    fputs("usage: loadgen --port P | --ports P1,P2,... [options]\n"
           "  --proto tcd|irc|nats     protocol (default tcd); nats: SUB/PUB on subject room.<r>\n"
           "  --host ADDR              loopback IPv4 address (default 127.0.0.1)\n"
+          "  --ports P1,P2,...        several nodes of one service (at most 16): client i, member\n"
+          "                           k = i div R of room r = i mod R, connects to port\n"
+          "                           (r + k) mod N, so every room's members alternate over them\n"
           "  --clients C --rooms R    client i joins room i mod R (default 20, 2)\n"
           "  --senders S --messages M clients 0..S-1 send M messages each (default 2, 50)\n"
           "  --payload BYTES          message text size (default 64)\n"
@@ -659,6 +683,21 @@ static void usage(void) {
     exit(2);
 }
 
+/* --ports P1,P2,...: every entry a port number, at most PORTS_MAX of them */
+static void parse_ports(const char *list) {
+    if (o_nports > 0) die("give --port or --ports, once");
+    for (const char *p = list;;) {
+        char *end;
+        long v = strtol(p, &end, 10);
+        if (end == p || v <= 0 || v > 65535 || (*end != ',' && *end != 0))
+            die("--ports wants a comma list of port numbers (got %s)", list);
+        if (o_nports == PORTS_MAX) die("--ports: at most %d ports", PORTS_MAX);
+        o_ports[o_nports++] = (int)v;
+        if (*end == 0) break;
+        p = end + 1;
+    }
+}
+
 static void parse_args(int argc, char **argv) {
     static const struct option opts[] = {
         {"proto", 1, 0, 'P'},   {"host", 1, 0, 'h'},        {"port", 1, 0, 'p'},
@@ -666,7 +705,8 @@ static void parse_args(int argc, char **argv) {
         {"messages", 1, 0, 'm'}, {"payload", 1, 0, 'b'},    {"rate", 1, 0, 'R'},
         {"window", 1, 0, 'w'},  {"max-unsent", 1, 0, 'u'},  {"concurrency", 1, 0, 'n'},
         {"timeout", 1, 0, 't'}, {"settle", 1, 0, 'S'},      {"sync", 0, 0, 'y'},
-        {"irc-oper", 1, 0, 'o'}, {"help", 0, 0, '?'},       {0, 0, 0, 0}};
+        {"irc-oper", 1, 0, 'o'}, {"ports", 1, 0, 'L'},      {"help", 0, 0, '?'},
+        {0, 0, 0, 0}};
     int ch;
     while ((ch = getopt_long(argc, argv, "", opts, NULL)) != -1) {
         switch (ch) {
@@ -677,7 +717,11 @@ static void parse_args(int argc, char **argv) {
             else usage();
             break;
         case 'h': o_host = optarg; break;
-        case 'p': o_port = atoi(optarg); break;
+        case 'p':
+            if (o_nports > 0) die("give --port or --ports, once");
+            o_ports[o_nports++] = atoi(optarg);
+            break;
+        case 'L': parse_ports(optarg); break;
         case 'c': o_clients = atoi(optarg); break;
         case 'r': o_rooms = atoi(optarg); break;
         case 's': o_senders = atoi(optarg); break;
@@ -694,7 +738,9 @@ static void parse_args(int argc, char **argv) {
         default: usage();
         }
     }
-    if (o_port <= 0 || o_port > 65535) die("--port is required");
+    if (o_nports == 0) die("--port or --ports is required");
+    for (int k = 0; k < o_nports; k++)
+        if (o_ports[k] <= 0 || o_ports[k] > 65535) die("bad port %d", o_ports[k]);
     if (o_clients < 1 || o_rooms < 1 || o_rooms > o_clients || o_senders < 0 ||
         o_senders > o_clients || o_messages < 0 || o_payload < 1 || o_payload > 1000 ||
         o_conc < 1 || o_timeout <= 0 || o_rate < 0 || o_window < 0 || o_maxunsent < 1)
@@ -702,7 +748,6 @@ static void parse_args(int argc, char **argv) {
     if (o_oper && !strchr(o_oper, ':')) die("--irc-oper wants NAME:PASS");
     memset(&addr, 0, sizeof addr);
     addr.sin_family = AF_INET;
-    addr.sin_port = htons((uint16_t)o_port);
     if (inet_pton(AF_INET, o_host, &addr.sin_addr) != 1) die("--host must be an IPv4 address");
     if ((ntohl(addr.sin_addr.s_addr) >> 24) != 127) die("--host must be a loopback address (127.x)");
 }
@@ -726,6 +771,12 @@ static void setup(void) {
     for (int i = 0; i < o_clients; i++) {
         int r = i % o_rooms;
         cl[i].room = r;
+        /* Member k of room r goes to port (r + k) mod N: each room's members alternate over
+         * the ports, and so do the rooms' first members (the senders when S = R). With i mod N
+         * instead, a room count that is a multiple of N would put each room on one port. The
+         * witness of sender j is member k + 1 (or k - 1) of its room, so on another port: the
+         * window bounds the cross-port path. */
+        cl[i].node = (uint8_t)((r + i / o_rooms) % o_nports);
         cl[i].fd = -1;
         cl[i].pair_base = (uint32_t)npairs;
         npairs += (uint64_t)(r < o_senders ? (o_senders - r + o_rooms - 1) / o_rooms : 0);

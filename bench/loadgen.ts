@@ -36,6 +36,12 @@ export interface Workload {
 
 export interface LoadgenOptions extends Workload {
   port: number;
+  /**
+   * Several nodes of one service (a roomcast cluster): when given, used instead of `port`.
+   * Member k of room r (client i = r + k * rooms) connects to ports[(r + k) % ports.length],
+   * so every room's members alternate over the nodes.
+   */
+  ports?: readonly number[];
   /** A loopback IPv4 address; the load generator refuses anything else. */
   host?: string;
   protocol?: Protocol;
@@ -70,6 +76,13 @@ export interface LoadgenResult {
   sent: number;
   notices: number;
   notices_expected: number;
+  /** How many ports the clients were spread over (1 without `ports`). */
+  nodes: number;
+  /** Deliveries to a client on another port than the sender's, and their latency (0s if none). */
+  cross_deliveries: number;
+  cross_p50_ms: number;
+  cross_p99_ms: number;
+  cross_max_ms: number;
   connect_join_s: number;
   drain_s: number;
   loadgen_cpu_s: number;
@@ -99,14 +112,9 @@ export function ensureLoadgen(): string {
 }
 
 export function loadgenArgs(o: LoadgenOptions): string[] {
-  const a = [
-    '--proto',
-    o.protocol ?? 'tcd',
-    '--host',
-    o.host ?? '127.0.0.1',
-    '--port',
-    String(o.port),
-  ];
+  const a = ['--proto', o.protocol ?? 'tcd', '--host', o.host ?? '127.0.0.1'];
+  if (o.ports !== undefined && o.ports.length > 0) a.push('--ports', o.ports.join(','));
+  else a.push('--port', String(o.port));
   a.push('--clients', String(o.clients), '--rooms', String(o.rooms));
   a.push('--senders', String(o.senders), '--messages', String(o.messages));
   const opt: [string, number | string | undefined][] = [

@@ -1,26 +1,32 @@
-// Benchmark runner: roomcast against its peers (ngIRCd, NATS) and an earlier build of itself,
-// on the same fan-out workloads, in one invocation.
+// Benchmark runner: roomcast against its peers (ngIRCd, NATS), an earlier build of itself and
+// its own cluster mode, on the same fan-out workloads, in one invocation.
 //
-//   node --import tsx bench/run.ts [scenario...] [--runs N] [--only roomcast,baseline,ngircd,nats]
+//   node --import tsx bench/run.ts [scenario...] [--runs N]
+//        [--only roomcast,baseline,cluster1,cluster2,ngircd,nats]
 //        [--roomcast-cmd "node dist/cli/main.js serve"] [--baseline-cmd "node /old/dist/cli/main.js serve"]
-//        [--ngircd-oper] [--json out.json]
+//        [--redis redis://127.0.0.1:6379] [--ngircd-oper] [--json out.json]
 //
-// Each run starts the server fresh on a free 127.0.0.1 port, drives it with the C load
-// generator, samples the server's CPU (utime+stime) and RSS from /proc around the run, then
-// kills it. The order of the servers rotates from run to run; the table shows medians over --runs.
+// Each run starts the server fresh on a free 127.0.0.1 port (a cluster: each node on its own),
+// drives it with the C load generator, samples the server's CPU (utime+stime) and RSS from
+// /proc around the run, then kills it (a cluster: then removes the run's Redis keys). The
+// order of the servers rotates from run to run; the table shows medians over --runs.
 import { type ChildProcess, execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { ensureLoadgen, runLoadgen } from './loadgen.ts';
+import { DEFAULT_REDIS, deleteKeys, loopbackRedis, RedisProbe } from './redis.ts';
 import { failedRow, fmt, rowOf, summarize, type Row, type Samples } from './report.ts';
 import { isScenarioName, scenarios, type Scenario, type ScenarioName } from './scenarios.ts';
 import {
+  CLUSTER_NAMES,
+  clusterSpec,
   isServerName,
   launch,
   ngircdSpec,
+  nodeLogs,
   natsSpec,
   repoRoot,
   roomcastSpec,
@@ -39,6 +45,8 @@ const SBIN = ['/usr/sbin', '/usr/local/sbin'];
 // ---- process bookkeeping: every child and temp dir is removed on exit, error or Ctrl-C ----
 const live = new Set<ChildProcess>();
 const tempDirs = new Set<string>();
+/** Cluster runs whose Redis keys are not removed yet: prefix -> Redis URL. */
+const redisPrefixes = new Map<string, string>();
 const abort = new AbortController();
 
 function cleanupSync(): void {
@@ -51,7 +59,9 @@ for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
     process.stderr.write(`\n${sig}: stopping servers and the load generator\n`);
     abort.abort();
     cleanupSync();
-    process.exit(130);
+    // The nodes are dead (SIGKILL); remove their keys, but do not hang on a Redis gone too.
+    const keys = [...redisPrefixes].map(([prefix, url]) => deleteKeys(url, prefix));
+    void Promise.race([Promise.allSettled(keys), sleep(2000)]).finally(() => process.exit(130));
   });
 }
 
@@ -63,6 +73,11 @@ const CLK_TCK = ((): number => {
     return 100;
   }
 })();
+
+/** The sum over the server's processes (a cluster's nodes); NaN if one cannot be read. */
+function sum(pids: readonly number[], read: (pid: number) => number): number {
+  return pids.reduce((acc, pid) => acc + read(pid), 0);
+}
 
 function cpuSeconds(pid: number): number {
   try {
@@ -111,36 +126,60 @@ async function runOnce(
   const dir = mkdtempSync(join(tmpdir(), `roomcast-bench-${spec.name}-`));
   tempDirs.add(dir);
   const started: ChildProcess[] = [];
-  let log = join(dir, 'server.log');
+  const logs = nodeLogs(spec, dir);
+  // The row names the log file, or for several nodes the directory that holds theirs.
+  const log = logs.length === 1 ? (logs[0] ?? dir) : dir;
+  const prefix = spec.cluster?.prefix(dir);
+  let redis: RedisProbe | undefined;
   let keep = true; // keep the server log of a failed run
   try {
+    if (spec.cluster !== undefined && prefix !== undefined) {
+      redisPrefixes.set(prefix, spec.cluster.redis);
+      redis = await RedisProbe.connect(spec.cluster.redis).catch((e: unknown) => {
+        throw new Error(`no Redis at ${spec.cluster?.redis}: ${String(e)}`);
+      });
+    }
     const srv = await launch(spec, dir, (c) => (started.push(c), live.add(c)));
-    log = srv.log;
-    const pid = srv.child.pid ?? -1;
+    const pids = srv.nodes.map((n) => n.child.pid ?? -1);
     await sleep(200);
-    const rssStart = statusKb(pid, 'VmRSS');
-    const cpuStart = cpuSeconds(pid);
+    const rssStart = sum(pids, (p) => statusKb(p, 'VmRSS'));
+    const cpuStart = sum(pids, cpuSeconds);
     let rssReady = NaN;
     let cpuReady = NaN;
+    let redisCpuReady = NaN;
     const r = await runLoadgen({
       ...sc.workload,
       port: srv.port,
+      ...(srv.nodes.length > 1 ? { ports: srv.nodes.map((n) => n.port) } : {}),
       protocol: spec.protocol,
       ...(oper && spec.protocol === 'irc' ? { ircOper: 'bench:bench' } : {}),
       signal: abort.signal,
       onReady: async () => {
         if (sc.settleMs > 0) await sleep(sc.settleMs);
-        rssReady = statusKb(pid, 'VmRSS');
-        cpuReady = cpuSeconds(pid);
+        rssReady = sum(pids, (p) => statusKb(p, 'VmRSS'));
+        cpuReady = sum(pids, cpuSeconds);
+        if (redis !== undefined) redisCpuReady = await redis.cpuSeconds();
       },
     });
-    const cpuEnd = cpuSeconds(pid);
-    const hwm = statusKb(pid, 'VmHWM');
-    const alive = srv.child.exitCode === null && srv.child.signalCode === null;
-    const samples: Samples = { alive, rssStart, rssReady, cpuStart, cpuReady, cpuEnd, hwm };
+    const cpuEnd = sum(pids, cpuSeconds);
+    const redisCpuEnd = redis !== undefined ? await redis.cpuSeconds() : NaN;
+    // A sum of peaks: at least the peak of the sum (the nodes need not peak together).
+    const hwm = sum(pids, (p) => statusKb(p, 'VmHWM'));
+    const alive = srv.nodes.every((n) => n.child.exitCode === null && n.child.signalCode === null);
+    const samples: Samples = {
+      alive,
+      rssStart,
+      rssReady,
+      cpuStart,
+      cpuReady,
+      cpuEnd,
+      hwm,
+      redisCpuReady,
+      redisCpuEnd,
+    };
     const row = rowOf(name, sc.workload.clients, spec.name, run, r, samples, log);
     if (!r.ok) process.stderr.write(r.stderr);
-    if (!alive) process.stderr.write(`${spec.name} died during the run\n`);
+    if (!alive) process.stderr.write(`${spec.name}: a server process died during the run\n`);
     // The generator is one thread: near a full core of CPU over the run, it set the pace.
     // (Below a quarter second of CPU the ratio is clock-tick noise.)
     const loadgenBusy = r.loadgen_cpu_s / (r.elapsed_s + r.connect_join_s);
@@ -158,11 +197,23 @@ async function runOnce(
     return failedRow(name, spec.name, run, log, msg.split('\n')[0] ?? msg);
   } finally {
     if (keep)
-      for (const l of logHighlights(log)) process.stderr.write(`  ${spec.name} log: ${l}\n`);
-    for (const c of started) {
-      await stopServer(c);
-      live.delete(c);
+      for (const file of logs) {
+        const who = logs.length === 1 ? spec.name : `${spec.name} ${basename(file, '.log')}`;
+        for (const l of logHighlights(file)) process.stderr.write(`  ${who} log: ${l}\n`);
+      }
+    await Promise.all(started.map((c) => stopServer(c)));
+    for (const c of started) live.delete(c);
+    if (spec.cluster !== undefined && prefix !== undefined && !abort.signal.aborted) {
+      // Only once every node is gone: a live node would write its keys again.
+      await (redis?.deleteKeys(prefix) ?? deleteKeys(spec.cluster.redis, prefix)).then(
+        () => redisPrefixes.delete(prefix),
+        (e: unknown) =>
+          process.stderr.write(
+            `${spec.name}: could not remove the Redis keys ${prefix}*: ${String(e)}\n`,
+          ),
+      );
     }
+    redis?.close();
     tempDirs.delete(dir);
     if (keep) process.stderr.write(`${spec.name} log kept: ${log}\n`);
     else rmSync(dir, { recursive: true, force: true });
@@ -170,8 +221,10 @@ async function runOnce(
 }
 
 // ---- which servers ----
+/** The servers named, or without --only every server but the clusters (they need a Redis). */
 function parseOnly(only: string | undefined): Set<ServerName> {
-  if (only === undefined) return new Set(SERVER_NAMES);
+  const cluster: readonly string[] = CLUSTER_NAMES;
+  if (only === undefined) return new Set(SERVER_NAMES.filter((n) => !cluster.includes(n)));
   const names = only
     .split(',')
     .map((n) => n.trim())
@@ -182,23 +235,49 @@ function parseOnly(only: string | undefined): Set<ServerName> {
   return new Set(names.filter(isServerName));
 }
 
-/** The servers to run, in table order; a missing peer binary is skipped with a message. */
-function chooseServers(
+/** True if a Redis answers at `url` (within about 2 s). */
+async function redisAnswers(url: string): Promise<boolean> {
+  try {
+    (await RedisProbe.connect(url)).close();
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * The servers to run, in table order; a missing peer binary, or the Redis the clusters
+ * need, is skipped with a message.
+ */
+async function chooseServers(
   wanted: Set<ServerName>,
   explicit: boolean,
   roomcastCmd: string | undefined,
   baselineCmd: string | undefined,
-): ServerSpec[] {
+  redisUrl: string,
+): Promise<ServerSpec[]> {
   const specs: ServerSpec[] = [];
+  const noDist = roomcastCmd === undefined && !existsSync(join(repoRoot, 'dist/cli/main.js'));
+  const cmd = roomcastCmd ?? DEFAULT_ROOMCAST_CMD;
   if (wanted.has('roomcast')) {
-    if (roomcastCmd === undefined && !existsSync(join(repoRoot, 'dist/cli/main.js')))
+    if (noDist)
       console.error('roomcast: dist/cli/main.js not found (npm run build); skipping roomcast');
-    else specs.push(roomcastSpec('roomcast', roomcastCmd ?? DEFAULT_ROOMCAST_CMD));
+    else specs.push(roomcastSpec('roomcast', cmd));
   }
   if (wanted.has('baseline')) {
     if (baselineCmd !== undefined) specs.push(roomcastSpec('baseline', baselineCmd));
     else if (explicit)
       throw new Error('--only baseline needs --baseline-cmd or ROOMCAST_BENCH_BASELINE_CMD');
+  }
+  const clusters = CLUSTER_NAMES.filter((n) => wanted.has(n));
+  if (clusters.length > 0) {
+    loopbackRedis(redisUrl); // a setup error (exit 2) if it is not a loopback redis:// URL
+    if (noDist)
+      console.error(`${clusters.join(', ')}: dist/cli/main.js not found (npm run build); skipping`);
+    else if (!(await redisAnswers(redisUrl)))
+      console.error(`${clusters.join(', ')}: no Redis answers at ${redisUrl}; skipping`);
+    else
+      for (const n of clusters) specs.push(clusterSpec(n, cmd, redisUrl, n === 'cluster2' ? 2 : 1));
   }
   if (wanted.has('ngircd')) {
     const bin = which('ngircd', SBIN);
@@ -224,6 +303,7 @@ async function main(): Promise<number> {
       only: { type: 'string' },
       'roomcast-cmd': { type: 'string' },
       'baseline-cmd': { type: 'string' },
+      redis: { type: 'string' },
       'ngircd-oper': { type: 'boolean', default: false },
       json: { type: 'string' },
       help: { type: 'boolean', short: 'h', default: false },
@@ -252,11 +332,12 @@ async function main(): Promise<number> {
     );
   const runs = Number(values.runs);
   if (!Number.isInteger(runs) || runs < 1) throw new Error('--runs wants a positive integer');
-  const specs = chooseServers(
+  const specs = await chooseServers(
     parseOnly(values.only),
     values.only !== undefined,
     values['roomcast-cmd'] ?? process.env.ROOMCAST_BENCH_CMD,
     values['baseline-cmd'] ?? process.env.ROOMCAST_BENCH_BASELINE_CMD,
+    values.redis ?? process.env.ROOMCAST_BENCH_REDIS ?? DEFAULT_REDIS,
   );
   if (specs.length === 0) throw new Error('no server to benchmark');
   ensureLoadgen();
@@ -300,7 +381,12 @@ function runLine(row: Row): string {
   return (
     `${head} ${row.deliveries}/${row.expected}${cut} ` +
     `${fmt(row.deliveries_per_s, 0)}/s p50 ${fmt(row.p50_ms, 2)} p99 ${fmt(row.p99_ms, 2)} ms ` +
-    `cpu ${fmt(row.server_cpu_s, 2)} s rss ${fmt(row.peak_rss_mb, 1)} MB` +
+    (row.cross_deliveries > 0
+      ? `(x-node ${row.cross_deliveries}: p50 ${fmt(row.cross_p50_ms, 2)} p99 ${fmt(row.cross_p99_ms, 2)} ms) `
+      : '') +
+    `cpu ${fmt(row.server_cpu_s, 2)} s` +
+    (Number.isFinite(row.redis_cpu_s) ? ` (redis ${fmt(row.redis_cpu_s, 2)} s)` : '') +
+    ` rss ${fmt(row.peak_rss_mb, 1)} MB` +
     (row.scenario.startsWith('conn') ? ` ${fmt(row.rss_per_conn_kb, 2)} KB/conn` : '') +
     (row.timed_out ? ' (hit the hard time limit)' : '')
   );

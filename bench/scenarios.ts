@@ -1,5 +1,6 @@
-// Benchmark scenarios: one workload each, run unchanged against roomcast and its baseline build
-// (TCD protocol), ngIRCd (IRC) and NATS. See bench/README.md for what each one measures.
+// Benchmark scenarios: one workload each, run unchanged against roomcast, its baseline build
+// and its cluster modes (TCD protocol), ngIRCd (IRC) and NATS. See bench/README.md for what
+// each one measures.
 import type { Workload } from './loadgen.ts';
 
 export interface Scenario {
@@ -37,6 +38,14 @@ export const scenarios = {
     settleMs: 1000,
   },
   // Not in the default list (bench/README.md, "Scenarios"):
+  rate50k: {
+    // For cluster2: every room's members alternate over the two nodes, so of each message's
+    // 50 deliveries 25 go to the other node; their latency is reported on its own (x-node).
+    description:
+      '200 clients in 4 rooms, 500 messages/s over 20 senders for 10 s (~25k deliveries/s)',
+    workload: { clients: 200, rooms: 4, senders: 20, messages: 250, rate: 500, timeoutS: 60 },
+    settleMs: 0,
+  },
   overload100: {
     description:
       '100 clients in 1 room, 10 senders x 10 000 messages, full speed with no in-flight window',

@@ -1,10 +1,11 @@
 // The servers the benchmark can drive, and starting and stopping one of them: roomcast (the
-// current build), baseline (an earlier roomcast build), ngIRCd (IRC) and NATS. Each run gets a
-// fresh process on a free 127.0.0.1 port.
+// current build), baseline (an earlier roomcast build), cluster1 and cluster2 (the current
+// build in cluster mode over Redis: one node, two nodes), ngIRCd (IRC) and NATS. Each run gets
+// fresh processes, each on a free 127.0.0.1 port.
 import { type ChildProcess, spawn } from 'node:child_process';
 import { closeSync, existsSync, mkdirSync, openSync, readFileSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
-import { dirname, join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Protocol } from './loadgen.ts';
 
@@ -13,8 +14,17 @@ export const repoRoot = dirname(benchDir);
 export const HOST = '127.0.0.1';
 
 /** In this order in the tables; ratios are roomcast / each of the others. */
-export const SERVER_NAMES = ['roomcast', 'baseline', 'ngircd', 'nats'] as const;
+export const SERVER_NAMES = [
+  'roomcast',
+  'baseline',
+  'cluster1',
+  'cluster2',
+  'ngircd',
+  'nats',
+] as const;
 export type ServerName = (typeof SERVER_NAMES)[number];
+/** The servers that need a Redis; run only when named in --only. */
+export const CLUSTER_NAMES = ['cluster1', 'cluster2'] as const;
 
 export function isServerName(name: string): name is ServerName {
   return (SERVER_NAMES as readonly string[]).includes(name);
@@ -23,8 +33,15 @@ export function isServerName(name: string): name is ServerName {
 export interface ServerSpec {
   name: ServerName;
   protocol: Protocol;
-  /** The process to start; it must be the server itself (CPU and RSS are read from its pid). */
-  command(port: number, dir: string): { cmd: string; args: string[] };
+  /** How many processes make up the server, each on its own port (default 1). */
+  nodes?: number;
+  /**
+   * The process to start as node `node` (0-based); it must be the server itself (CPU and RSS
+   * are read from its pid).
+   */
+  command(port: number, dir: string, node: number): { cmd: string; args: string[] };
+  /** Cluster mode: the Redis the nodes share and the key prefix of the run in `dir`. */
+  cluster?: { redis: string; prefix(dir: string): string };
 }
 
 export function which(bin: string, extra: string[] = []): string | undefined {
@@ -37,7 +54,10 @@ export function which(bin: string, extra: string[] = []): string | undefined {
  * runner appends `--host 127.0.0.1 --port P --log-level warn`; with it, `{port}` and `{host}`
  * are substituted and nothing is appended.
  */
-export function roomcastSpec(name: 'roomcast' | 'baseline', cmdline: string): ServerSpec {
+export function roomcastSpec(
+  name: 'roomcast' | 'baseline' | 'cluster1' | 'cluster2',
+  cmdline: string,
+): ServerSpec {
   const words = cmdline.trim().split(/\s+/);
   return {
     name,
@@ -49,6 +69,32 @@ export function roomcastSpec(name: 'roomcast' | 'baseline', cmdline: string): Se
         .map((w) => w.replaceAll('{port}', String(port)).replaceAll('{host}', HOST));
       if (!hasPort) args.push('--host', HOST, '--port', String(port), '--log-level', 'warn');
       return { cmd: words[0] ?? 'node', args };
+    },
+  };
+}
+
+/**
+ * The roomcast command `cmdline` (as for roomcastSpec) in cluster mode, as `nodes` processes:
+ * each gets `--redis <redis> --redis-prefix <a prefix unique to the run> --node-id n<k>`
+ * appended. cluster1 (one node) is the Redis path alone; cluster2 spreads the clients.
+ */
+export function clusterSpec(
+  name: 'cluster1' | 'cluster2',
+  cmdline: string,
+  redis: string,
+  nodes: number,
+): ServerSpec {
+  const plain = roomcastSpec(name, cmdline);
+  // The run's directory is fresh (mkdtemp), so its name makes the prefix unique.
+  const prefix = (dir: string): string => `rcbench:${process.pid}:${basename(dir)}:`;
+  return {
+    ...plain,
+    nodes,
+    cluster: { redis, prefix },
+    command(port, dir, node) {
+      const c = plain.command(port, dir, node);
+      c.args.push('--redis', redis, '--redis-prefix', prefix(dir), '--node-id', `n${node + 1}`);
+      return c;
     },
   };
 }
@@ -105,42 +151,68 @@ async function waitForPort(port: number, child: ChildProcess): Promise<boolean> 
   return false;
 }
 
-export interface Launched {
+export interface LaunchedNode {
   child: ChildProcess;
   port: number;
-  /** The server's stdout and stderr. */
+  /** The node's stdout and stderr. */
   log: string;
 }
 
+/** A started server: its first (or only) node's child, port and log, and every node. */
+export interface Launched extends LaunchedNode {
+  nodes: LaunchedNode[];
+}
+
+/** Where each node of `spec` writes its output: server.log, or n1.log, n2.log, ... */
+export function nodeLogs(spec: ServerSpec, dir: string): string[] {
+  const count = spec.nodes ?? 1;
+  if (count === 1) return [join(dir, 'server.log')];
+  return Array.from({ length: count }, (_, k) => join(dir, `n${k + 1}.log`));
+}
+
 /**
- * Start `spec` on a free port with its output in `dir`/server.log and wait until it accepts.
- * `onSpawn` sees the child at once (so a caller can kill it on Ctrl-C); if the server does not
- * come up it is stopped and the error says why, with the log's tail.
+ * Start `spec` on a free port per node with each node's output in `dir` (server.log; n1.log,
+ * n2.log, ... for several nodes) and wait until every node accepts. `onSpawn` sees each child
+ * at once (so a caller can kill it on Ctrl-C); if a node does not come up every node is
+ * stopped and the error says why, with that node's log tail.
  */
 export async function launch(
   spec: ServerSpec,
   dir: string,
   onSpawn?: (child: ChildProcess) => void,
 ): Promise<Launched> {
-  const port = await freePort();
-  const { cmd, args } = spec.command(port, dir);
-  const log = join(dir, 'server.log');
-  const fd = openSync(log, 'w');
-  const child = spawn(cmd, args, { cwd: repoRoot, stdio: ['ignore', fd, fd] });
-  closeSync(fd);
-  let spawnError = '';
-  child.on('error', (e) => (spawnError = ` (${cmd}: ${e.message})`)); // e.g. a missing binary
-  onSpawn?.(child);
-  if (!(await waitForPort(port, child))) {
-    await stopServer(child);
-    const exit = child.exitCode !== null ? ` (exit status ${child.exitCode})` : '';
-    const tail = existsSync(log) ? readFileSync(log, 'utf8').trim().slice(-2000) : '';
+  const logs = nodeLogs(spec, dir);
+  const count = logs.length;
+  const nodes: (LaunchedNode & { spawnError: string })[] = [];
+  for (const [k, log] of logs.entries()) {
+    let port = await freePort();
+    while (nodes.some((n) => n.port === port)) port = await freePort(); // not started yet
+    const { cmd, args } = spec.command(port, dir, k);
+    const fd = openSync(log, 'w');
+    const child = spawn(cmd, args, { cwd: repoRoot, stdio: ['ignore', fd, fd] });
+    closeSync(fd);
+    const node = { child, port, log, spawnError: '' };
+    // e.g. a missing binary
+    child.on('error', (e) => (node.spawnError = ` (${cmd}: ${e.message})`));
+    onSpawn?.(child);
+    nodes.push(node);
+  }
+  const up = await Promise.all(nodes.map((n) => waitForPort(n.port, n.child)));
+  const down = nodes.find((_, k) => !up[k]);
+  if (down !== undefined) {
+    await Promise.all(nodes.map((n) => stopServer(n.child)));
+    const exit = down.child.exitCode !== null ? ` (exit status ${down.child.exitCode})` : '';
+    const tail = existsSync(down.log) ? readFileSync(down.log, 'utf8').trim().slice(-2000) : '';
+    const which = count === 1 ? 'server' : `node ${basename(down.log, '.log')}`;
     throw new Error(
-      `server did not start listening on ${HOST}:${port}${spawnError || exit}` +
+      `${which} did not start listening on ${HOST}:${down.port}${down.spawnError || exit}` +
         (tail ? `\n${tail}` : ''),
     );
   }
-  return { child, port, log };
+  const all = nodes.map(({ child, port, log }) => ({ child, port, log }));
+  const first = all[0];
+  if (first === undefined) throw new Error(`${spec.name}: no node to start`);
+  return { ...first, nodes: all };
 }
 
 export async function stopServer(child: ChildProcess): Promise<void> {

@@ -1,7 +1,8 @@
 /**
- * The benchmark's load generator against a real roomcast and a real nats-server, briefly:
- * every expected delivery arrives exactly once and in order. Counts only; speed is measured by
- * `npm run bench`. Also the summary's ratio rows (roomcast / each other server present).
+ * The benchmark's load generator against a real roomcast, a real two-node roomcast cluster
+ * (over the shared Redis) and a real nats-server, briefly: every expected delivery arrives
+ * exactly once and in order. Counts only; speed is measured by `npm run bench`. Also the
+ * summary's ratio rows (roomcast / each other server present).
  */
 import assert from 'node:assert/strict';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
@@ -10,8 +11,10 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { runLoadgen } from '../../bench/loadgen.ts';
 import { failedRow, summaryLines, type Row } from '../../bench/report.ts';
+import { RedisProbe } from '../../bench/redis.ts';
 import { scenarios } from '../../bench/scenarios.ts';
-import { launch, natsSpec, stopServer } from '../../bench/servers.ts';
+import { clusterSpec, launch, natsSpec, repoRoot, stopServer } from '../../bench/servers.ts';
+import { keysUnder, SHARED_REDIS } from '../helpers/redis.js';
 import { startServer } from '../helpers/server.js';
 
 const NATS_SERVER = '/usr/sbin/nats-server';
@@ -66,6 +69,50 @@ test(
   },
 );
 
+const DIST_MAIN = join(repoRoot, 'dist/cli/main.js');
+
+test(
+  'bench smoke over cluster2: two nodes, every room on both, deliveries across them; keys removed',
+  { skip: existsSync(DIST_MAIN) ? false : `${DIST_MAIN} is not built (npm run build)` },
+  async () => {
+    const spec = clusterSpec('cluster2', 'node dist/cli/main.js serve', SHARED_REDIS, 2);
+    const dir = mkdtempSync(join(tmpdir(), 'roomcast-bench-smoke-'));
+    const prefix = spec.cluster?.prefix(dir) ?? assert.fail('a cluster spec has a prefix');
+    const redis = await RedisProbe.connect(SHARED_REDIS);
+    const srv = await launch(spec, dir);
+    try {
+      assert.equal(srv.nodes.length, 2);
+      const r = await runLoadgen({
+        ...scenarios.smoke.workload,
+        port: srv.port,
+        ports: srv.nodes.map((n) => n.port),
+        timeoutS: 10,
+      });
+      assert.equal(r.nodes, 2);
+      assert.equal(r.expected, 2 * 50 * 10);
+      assert.equal(r.deliveries, r.expected, r.stderr);
+      // Room r's member k is on node (r + k) mod 2: 5 of each room's 10 members are on the
+      // other node from its sender (member 0), so half of every message's deliveries cross.
+      assert.equal(r.cross_deliveries, 2 * 50 * 5);
+      assert.deepEqual(
+        [r.lost, r.duplicated, r.reordered, r.foreign, r.errors, r.disconnects],
+        [0, 0, 0, 0, 0, 0],
+      );
+      assert.ok(r.ok, r.stderr);
+      assert.ok(
+        (await keysUnder(prefix)).length > 0,
+        'the nodes keep their rooms under the prefix',
+      );
+    } finally {
+      await Promise.all(srv.nodes.map((n) => stopServer(n.child)));
+      await redis.deleteKeys(prefix); // what the runner does after every cluster run
+      redis.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+    assert.deepEqual(await keysUnder(prefix), []);
+  },
+);
+
 test('bench summary: a ratio row roomcast/<peer> for every other server, "-" for a failed one', () => {
   const row = (server: Row['server'], deliveriesPerS: number): Row => ({
     ...failedRow('smoke', server, 1, '', ''),
@@ -93,6 +140,8 @@ test('bench summary: a ratio row roomcast/<peer> for every other server, "-" for
   assert.deepEqual(cells('roomcast/baseline')?.slice(2, 4), ['3.00', '1.00']);
   assert.deepEqual(cells('roomcast/nats')?.slice(2, 4), ['0.50', '1.00']);
   assert.deepEqual(cells('roomcast/ngircd')?.slice(2, 4), ['-', '-']);
+  // no cluster row: no cross-node or Redis columns
+  assert.ok(!lines.some((l) => l.includes('x-node') || l.includes('redis')), lines.join('\n'));
   // table order: roomcast, baseline, ngircd, nats, then the ratios in the same order
   const order = lines.filter((l) => l.startsWith('smoke')).map((l) => l.split(/\s+/)[1]);
   assert.deepEqual(order, [
