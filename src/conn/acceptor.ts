@@ -83,6 +83,17 @@ export function chooseRoute(
   return unsure ? undefined : 'fallback';
 }
 
+/** What the acceptor keeps of a connection it counted in, until it closes. */
+interface Admitted {
+  readonly stream: Duplex;
+  readonly info: ConnectionInfo;
+  readonly transport: string;
+  /** Its protocol's name once decided (for metrics). */
+  protocol: string;
+  /** Tells the first-request timer which server took the connection. */
+  readonly served: ((handler: ConnectionHandler, connection: ServedConnection) => void) | undefined;
+}
+
 export class Acceptor {
   /** What was accepted, refused and cut, for metrics. */
   readonly stats = new EdgeStats();
@@ -123,24 +134,44 @@ export class Acceptor {
       this.refuse(stream, { kind: 'server-full', detail: admission.why });
       return;
     }
-    const transport = info.transport ?? 'tcp';
-    let protocol = 'undecided';
-    this.stats.opened(stream, transport);
-    stream.once('close', () => {
-      this.counter.release(admission.key);
-      this.stats.closed(stream, protocol, transport);
-    });
-    const served = admission.exempt ? undefined : this.watchFirstRequest(stream, info);
-    const serve = (name: string, handler: ConnectionHandler, head: Buffer): void => {
-      protocol = name;
-      this.stats.decided(name, transport);
-      const connection = handler.handle(stream, info, head);
-      served?.(handler, connection);
+    const admitted: Admitted = {
+      stream,
+      info,
+      transport: info.transport ?? 'tcp',
+      protocol: 'undecided',
+      served: admission.exempt ? undefined : this.watchFirstRequest(stream, info),
     };
+    this.stats.opened(stream, admitted.transport);
+    this.countOut(admitted, admission.key);
     if (this.routes.length === 0 || protocols === 'fallback') {
-      serve(this.fallbackName, this.fallback, Buffer.alloc(0));
+      this.serve(admitted, this.fallbackName, this.fallback, Buffer.alloc(0));
       return;
     }
+    this.sniff(admitted);
+  }
+
+  /**
+   * Counts the connection out when it closes. In a function of its own: the listener lives as
+   * long as the connection, and a closure keeps its whole scope alive, so it must not share
+   * one with the sniffing closures (a few hundred bytes per idle connection).
+   */
+  private countOut(admitted: Admitted, key: string): void {
+    admitted.stream.on('close', () => {
+      this.counter.release(key);
+      this.stats.closed(admitted.stream, admitted.protocol, admitted.transport);
+    });
+  }
+
+  private serve(admitted: Admitted, name: string, handler: ConnectionHandler, head: Buffer): void {
+    admitted.protocol = name;
+    this.stats.decided(name, admitted.transport);
+    const connection = handler.handle(admitted.stream, admitted.info, head);
+    admitted.served?.(handler, connection);
+  }
+
+  /** Reads until the first bytes say which protocol the connection speaks. */
+  private sniff(admitted: Admitted): void {
+    const { stream, info } = admitted;
     let head: Buffer = Buffer.alloc(0);
     this.undecided.add(stream);
     // The idle timeout holds before the first byte too: silent sockets must not keep slots.
@@ -161,7 +192,7 @@ export class Acceptor {
       stream.off('end', onEnd);
       stream.off('close', onClose);
       stream.off('error', ignore);
-      serve(name, handler, head);
+      this.serve(admitted, name, handler, head);
     };
     const onData = (chunk: Buffer): void => {
       head = head.length === 0 ? chunk : Buffer.concat([head, chunk]);
