@@ -19,8 +19,8 @@ interface BookRoom {
 export class RoomBook {
   private readonly byName = new Map<string, BookRoom>();
   private readonly byRef = new Map<number, BookRoom>();
-  /** Rooms of each JOIN_ID, for leaveAll. */
-  private readonly byJoinId = new Map<number, Set<BookRoom>>();
+  /** Rooms of each JOIN_ID, for leaveAll: the room itself while it is one, a Set once more. */
+  private readonly byJoinId = new Map<number, BookRoom | Set<BookRoom>>();
   private readonly refs = new IdAllocator();
   private readonly joinIds = new IdAllocator();
 
@@ -59,12 +59,10 @@ export class RoomBook {
       this.byRef.set(room.ref, room);
     }
     room.members.set(joinId, clientName);
-    let rooms = this.byJoinId.get(joinId);
-    if (rooms === undefined) {
-      rooms = new Set();
-      this.byJoinId.set(joinId, rooms);
-    }
-    rooms.add(room);
+    const rooms = this.byJoinId.get(joinId);
+    if (rooms === undefined) this.byJoinId.set(joinId, room);
+    else if (rooms instanceof Set) rooms.add(room);
+    else if (rooms !== room) this.byJoinId.set(joinId, new Set([rooms, room]));
     const seq = ++room.seq;
     this.emit({ kind: 'join', ref: room.ref, seq, room: name, joinId, clientName });
     return { kind: 'joined', ref: room.ref, seq };
@@ -77,7 +75,10 @@ export class RoomBook {
   }
 
   leaveAll(joinId: number, clientName: string | undefined): RoomLeft[] {
-    const rooms = [...(this.byJoinId.get(joinId) ?? [])].sort((a, b) => a.ref - b.ref);
+    const held = this.byJoinId.get(joinId);
+    const rooms = (held === undefined ? [] : held instanceof Set ? [...held] : [held]).sort(
+      (a, b) => a.ref - b.ref,
+    );
     return rooms.map((room) => ({
       ref: room.ref,
       seq: this.remove(room, joinId, clientName ?? room.members.get(joinId) ?? ''),
@@ -94,8 +95,11 @@ export class RoomBook {
   private remove(room: BookRoom, joinId: number, clientName: string): number {
     room.members.delete(joinId);
     const rooms = this.byJoinId.get(joinId);
-    rooms?.delete(room);
-    if (rooms?.size === 0) this.byJoinId.delete(joinId);
+    if (rooms === room) this.byJoinId.delete(joinId);
+    else if (rooms instanceof Set) {
+      rooms.delete(room);
+      if (rooms.size === 0) this.byJoinId.delete(joinId);
+    }
     if (room.members.size === 0) {
       this.byName.delete(room.name);
       this.byRef.delete(room.ref);

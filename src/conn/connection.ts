@@ -63,6 +63,25 @@ type Hold = (typeof Hold)[keyof typeof Hold];
 
 const NOTHING: never[] = [];
 
+const kConnection = Symbol('roomcast.connection');
+type TaggedStream = Duplex & { [kConnection]: Connection<unknown> };
+
+function onData(this: Duplex, chunk: Buffer): void {
+  (this as TaggedStream)[kConnection].dataArrived(chunk);
+}
+function onEnd(this: Duplex): void {
+  (this as TaggedStream)[kConnection].streamEnded();
+}
+function onError(this: Duplex, err: Error): void {
+  (this as TaggedStream)[kConnection].streamFailed(err);
+}
+function onClose(this: Duplex): void {
+  (this as TaggedStream)[kConnection].streamClosed();
+}
+function onIdle(connection: Connection<unknown>): void {
+  connection.idleFired();
+}
+
 export abstract class Connection<R = unknown> implements GateWaiter {
   state: ConnectionState = 'open';
   protected closeReason = 'peer closed';
@@ -91,26 +110,50 @@ export abstract class Connection<R = unknown> implements GateWaiter {
     private readonly scheduler: FlushScheduler,
   ) {
     const { sendQueueBytes, rateLimitPerSecond, rateBurst, idleTimeoutMs } = settings.limits;
-    this.queue = new SendQueue(stream, scheduler, sendQueueBytes, (queued) =>
-      this.drop('slow-reader', `slow reader: ${queued} bytes unsent`),
-    );
+    this.queue = new SendQueue(stream, scheduler, sendQueueBytes, this);
     if (rateLimitPerSecond > 0) {
       this.rate = new TokenBucket(rateLimitPerSecond, rateBurst, Date.now());
     }
     if (idleTimeoutMs > 0) {
-      this.idleTimer = setTimeout(() => this.idleTimeout(), idleTimeoutMs);
+      this.idleTimer = setTimeout(onIdle, idleTimeoutMs, this);
       this.idleTimer.unref();
     }
-    stream.on('data', (chunk: Buffer) => {
-      if (this.state !== 'open') return; // closing: what the peer still sends is read and dropped
-      this.idleTimer?.refresh();
-      this.received(chunk);
-    });
-    stream.on('end', () => this.peerEnded());
-    stream.on('error', (err: Error) => {
-      this.closeReason = `error: ${err.message}`;
-    });
-    stream.on('close', () => this.onClose());
+    // Shared listeners that find this connection on the stream: closures made here would
+    // cost every idle connection a few hundred bytes.
+    (stream as TaggedStream)[kConnection] = this;
+    stream.on('data', onData);
+    stream.on('end', onEnd);
+    stream.on('error', onError);
+    stream.on('close', onClose);
+  }
+
+  /** The stream's events, through the shared listeners below. */
+  dataArrived(chunk: Buffer): void {
+    if (this.state !== 'open') return; // closing: what the peer still sends is read and dropped
+    this.idleTimer?.refresh();
+    this.received(chunk);
+  }
+
+  streamEnded(): void {
+    this.peerEnded();
+  }
+
+  streamFailed(err: Error): void {
+    this.closeReason = `error: ${err.message}`;
+  }
+
+  streamClosed(): void {
+    this.onClose();
+  }
+
+  /** The send queue passed its bound: a reader too slow to keep up is cut off. */
+  overflowed(queued: number): void {
+    this.drop('slow-reader', `slow reader: ${queued} bytes unsent`);
+  }
+
+  /** The idle timer fired. */
+  idleFired(): void {
+    this.idleTimeout();
   }
 
   /** This connection's logger, made on first use: a child logger per idle connection costs memory. */

@@ -17,6 +17,9 @@
  */
 import { IntakeGate } from './intake-gate.js';
 
+/** Never written to: `push` replaces it with an array of its own. */
+const NO_FRAMES: Buffer[] = [];
+
 export interface ByteSink {
   /** False when the sink holds more than it wants: it emits 'drain' once it has written it all. */
   write(chunk: Buffer): boolean;
@@ -48,8 +51,15 @@ export class FlushScheduler {
   };
 }
 
+/** Who is told when a queue passes its bound. */
+export interface QueueOwner {
+  /** Called once when the bound is passed; the queue drops everything after it. */
+  overflowed(queuedBytes: number): void;
+}
+
 export class SendQueue {
-  private pending: Buffer[] = [];
+  /** Frames of this turn; the shared empty array when there are none (idle connections). */
+  private pending: Buffer[] = NO_FRAMES;
   private pendingBytes = 0;
   private overflowed = false;
   private awaitingDrain = false;
@@ -59,8 +69,7 @@ export class SendQueue {
     private readonly sink: ByteSink,
     private readonly scheduler: FlushScheduler,
     private readonly limitBytes: number,
-    /** Called once when the bound is passed; the queue drops everything after it. */
-    private readonly onOverflow: (queuedBytes: number) => void,
+    private readonly owner: QueueOwner,
   ) {
     this.turnShare = limitBytes / 4;
   }
@@ -76,15 +85,19 @@ export class SendQueue {
       this.overflow();
       return;
     }
-    if (this.pendingBytes === 0) this.scheduler.mark(this);
-    this.pending.push(frame);
+    if (this.pending === NO_FRAMES) {
+      this.scheduler.mark(this);
+      this.pending = [frame];
+    } else {
+      this.pending.push(frame);
+    }
     this.pendingBytes += frame.length;
     this.scheduler.gate.queued(frame.length);
     if (this.pendingBytes > this.turnShare) this.scheduler.gate.shareSpent();
   }
 
   flush(): void {
-    if (this.pendingBytes === 0 || this.overflowed) return;
+    if (this.pending === NO_FRAMES || this.overflowed) return;
     // Slow is judged on what earlier turns left unsent, never on this turn's own burst.
     if (this.sink.writableLength > this.limitBytes) {
       this.overflow();
@@ -94,7 +107,7 @@ export class SendQueue {
       this.pending.length === 1
         ? (this.pending[0] as Buffer)
         : Buffer.concat(this.pending, this.pendingBytes);
-    this.pending = [];
+    this.pending = NO_FRAMES;
     this.pendingBytes = 0;
     if (!this.sink.write(chunk) && !this.awaitingDrain) {
       this.awaitingDrain = true;
@@ -110,7 +123,7 @@ export class SendQueue {
   /** The connection closed: whatever it held no longer counts as backed-up output. */
   close(): void {
     this.overflowed = true;
-    this.pending = [];
+    this.pending = NO_FRAMES;
     this.pendingBytes = 0;
     this.scheduler.gate.drained(this);
   }
@@ -118,9 +131,9 @@ export class SendQueue {
   private overflow(): void {
     const queued = this.queuedBytes;
     this.overflowed = true;
-    this.pending = [];
+    this.pending = NO_FRAMES;
     this.pendingBytes = 0;
     this.scheduler.gate.drained(this);
-    this.onOverflow(queued);
+    this.owner.overflowed(queued);
   }
 }

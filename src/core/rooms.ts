@@ -43,7 +43,14 @@ interface MutableMembership<M> extends Membership<M> {
 export class RoomRegistry<M> {
   private readonly byName = new Map<string, MutableRoom<M>>();
   private readonly byRef = new Map<number, MutableRoom<M>>();
-  private readonly byMember = new Map<M, Map<number, MutableMembership<M>>>();
+  /**
+   * Each member's memberships: the one itself while it has one (the common case: a Map per
+   * idle connection would cost it a few hundred bytes), a Map by ref once it has more.
+   */
+  private readonly byMember = new Map<
+    M,
+    MutableMembership<M> | Map<number, MutableMembership<M>>
+  >();
 
   /** The room of that name, if it has members here. */
   find(name: string): Room<M> | undefined {
@@ -71,7 +78,7 @@ export class RoomRegistry<M> {
   /** How many rooms `member` is in, not counting those it is leaving. */
   roomCountOf(member: M): number {
     let n = 0;
-    for (const entry of this.byMember.get(member)?.values() ?? []) {
+    for (const entry of this.membershipsOf(member)) {
       if (entry.state !== 'leaving') n++;
     }
     return n;
@@ -92,12 +99,17 @@ export class RoomRegistry<M> {
     if (existing !== undefined) return existing;
     const entry: MutableMembership<M> = { room, member, clientName, state: 'member' };
     room.members.set(member, entry);
-    let rooms = this.byMember.get(member);
-    if (rooms === undefined) {
-      rooms = new Map();
-      this.byMember.set(member, rooms);
-    }
-    rooms.set(ref, entry);
+    const rooms = this.byMember.get(member);
+    if (rooms === undefined) this.byMember.set(member, entry);
+    else if (rooms instanceof Map) rooms.set(ref, entry);
+    else
+      this.byMember.set(
+        member,
+        new Map([
+          [rooms.room.ref, rooms],
+          [ref, entry],
+        ]),
+      );
     return entry;
   }
 
@@ -114,9 +126,7 @@ export class RoomRegistry<M> {
    * Returned by ascending ROOM_REF (T6).
    */
   beginLeaveAll(member: M): Membership<M>[] {
-    const rooms = this.byMember.get(member);
-    if (rooms === undefined) return [];
-    const entries = [...rooms.values()]
+    const entries = [...this.membershipsOf(member)]
       .filter((entry) => entry.state !== 'leaving')
       .sort((a, b) => a.room.ref - b.room.ref);
     for (const entry of entries) entry.state = 'leaving';
@@ -133,13 +143,22 @@ export class RoomRegistry<M> {
     const room = own.room;
     room.members.delete(own.member);
     const rooms = this.byMember.get(own.member);
-    rooms?.delete(room.ref);
-    if (rooms?.size === 0) this.byMember.delete(own.member);
+    if (rooms === own) this.byMember.delete(own.member);
+    else if (rooms instanceof Map) {
+      rooms.delete(room.ref);
+      if (rooms.size === 0) this.byMember.delete(own.member);
+    }
     if (room.members.size > 0) return false;
     // The name may already be a newer room's: the service forgot this one before we did.
     if (this.byName.get(room.name) === room) this.byName.delete(room.name);
     this.byRef.delete(room.ref);
     return true;
+  }
+
+  private membershipsOf(member: M): Iterable<MutableMembership<M>> {
+    const rooms = this.byMember.get(member);
+    if (rooms === undefined) return [];
+    return rooms instanceof Map ? rooms.values() : [rooms];
   }
 
   /** The registry's own (writable) record of `entry`, if it is still a membership here. */

@@ -14,10 +14,13 @@ export interface LineSink {
 }
 
 const LF = 0x0a;
+/** Never written to: `keep` replaces it with an array of its own. */
+const NO_PARTS: Buffer[] = [];
 const CR = 0x0d;
 
 export class LineSplitter {
-  private parts: Buffer[] = [];
+  /** The unfinished line's chunks; the shared empty array when none is held. */
+  private parts: Buffer[] = NO_PARTS;
   private partBytes = 0;
   private discarding = false;
 
@@ -83,7 +86,7 @@ export class LineSplitter {
       return;
     }
     // A subarray would pin the whole (usually 64 KiB) read buffer for a few held bytes.
-    this.parts.push(Buffer.from(chunk.subarray(start)));
+    this.keep(Buffer.from(chunk.subarray(start)));
     this.partBytes += rest;
   }
 
@@ -92,14 +95,19 @@ export class LineSplitter {
       sink.line(decodeLine(chunk, start, end), end - start);
       return;
     }
-    this.parts.push(chunk.subarray(start, end));
+    this.keep(chunk.subarray(start, end));
     const whole = Buffer.concat(this.parts, this.partBytes + (end - start));
     this.dropPartial();
     sink.line(decodeLine(whole, 0, whole.length), whole.length);
   }
 
+  private keep(part: Buffer): void {
+    if (this.parts === NO_PARTS) this.parts = [part];
+    else this.parts.push(part);
+  }
+
   private dropPartial(): void {
-    this.parts = [];
+    this.parts = NO_PARTS;
     this.partBytes = 0;
   }
 }

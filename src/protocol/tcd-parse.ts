@@ -25,6 +25,9 @@ import type { TcdRequest } from './tcd-request.js';
 
 export type ParseResult = TcdRequest | ProtocolError;
 
+/** Never written to: `emit` replaces it with an array of its own. */
+const NONE: ParseResult[] = [];
+
 const H = 0x48; // HELO
 const K = 0x4b; // KILL_SERVICE
 
@@ -55,7 +58,8 @@ export class TcdParser implements LineSink {
   private readonly lines: LineSplitter;
   private mode: Mode = 'idle';
   private block: Block | undefined;
-  private out: ParseResult[] = [];
+  /** Results not yet drained; the shared empty array until there is one (idle connections stay small). */
+  private out: ParseResult[] = NONE;
 
   constructor(private readonly limits: ParserLimits) {
     this.lines = new LineSplitter(limits.maxRequestBytes);
@@ -143,11 +147,11 @@ export class TcdParser implements LineSink {
   private top(text: string, bytes: number): void {
     if (text === '') return;
     if (text === 'HELO' || text.startsWith('HELO ')) {
-      this.out.push({ type: 'helo', text: text.slice(5) }); // T9: all of the line after "HELO "
+      this.emit({ type: 'helo', text: text.slice(5) }); // T9: all of the line after "HELO "
       return;
     }
     if (text.trimEnd() === 'KILL_SERVICE') {
-      this.out.push({ type: 'kill' });
+      this.emit({ type: 'kill' });
       return;
     }
     const field = splitField(text);
@@ -163,7 +167,7 @@ export class TcdParser implements LineSink {
       };
       return;
     }
-    this.out.push(protocolError(ErrorCode.InvalidFormat, `unknown request '${preview(text)}'`));
+    this.emit(protocolError(ErrorCode.InvalidFormat, `unknown request '${preview(text)}'`));
     this.mode = 'skip';
   }
 
@@ -242,7 +246,7 @@ export class TcdParser implements LineSink {
   private finish(block: Block): void {
     this.mode = 'idle';
     this.block = undefined;
-    this.out.push(buildRequest(block.command, block.head, block.fields));
+    this.emit(buildRequest(block.command, block.head, block.fields));
   }
 
   /** Drops the current request with an error and skips the rest of it. */
@@ -250,12 +254,17 @@ export class TcdParser implements LineSink {
     const inChat = this.mode === 'block' && this.block?.command === 'CHAT';
     this.block = undefined;
     this.mode = inChat ? 'skip-chat' : 'skip';
-    this.out.push(error);
+    this.emit(error);
+  }
+
+  private emit(result: ParseResult): void {
+    if (this.out === NONE) this.out = [result];
+    else this.out.push(result);
   }
 
   private drain(): ParseResult[] {
     const out = this.out;
-    this.out = [];
+    this.out = NONE;
     return out;
   }
 }

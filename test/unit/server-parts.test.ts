@@ -19,7 +19,9 @@ class FakeSink implements ByteSink {
 
 test('SendQueue: everything queued in one turn goes out as one write, in order', async () => {
   const sink = new FakeSink();
-  const queue = new SendQueue(sink, new FlushScheduler(), 1000, () => assert.fail('no overflow'));
+  const queue = new SendQueue(sink, new FlushScheduler(), 1000, {
+    overflowed: () => assert.fail('no overflow'),
+  });
   queue.push(Buffer.from('a'));
   queue.push(Buffer.from('b'));
   queue.push(Buffer.from('c'));
@@ -34,7 +36,7 @@ test('SendQueue: everything queued in one turn goes out as one write, in order',
 test('SendQueue: a socket holding more than the bound unsent is cut off once, and gets nothing more', async () => {
   const sink = new FakeSink();
   let overflows = 0;
-  const queue = new SendQueue(sink, new FlushScheduler(), 100, () => overflows++);
+  const queue = new SendQueue(sink, new FlushScheduler(), 100, { overflowed: () => overflows++ });
   queue.push(Buffer.alloc(500)); // one big burst in a turn is fine while the socket takes it
   await new Promise((resolve) => setImmediate(resolve));
   assert.equal(overflows, 0);
@@ -49,7 +51,7 @@ test('SendQueue: a socket holding more than the bound unsent is cut off once, an
 test('SendQueue: a burst the socket has not sent yet is not slowness; an undrained backlog is', async () => {
   const sink = new FakeSink();
   let overflows = 0;
-  const queue = new SendQueue(sink, new FlushScheduler(), 100, () => overflows++);
+  const queue = new SendQueue(sink, new FlushScheduler(), 100, { overflowed: () => overflows++ });
   queue.push(Buffer.alloc(500));
   await new Promise((resolve) => setImmediate(resolve));
   sink.writableLength = 500; // the kernel took none of this turn's burst yet
