@@ -9,6 +9,7 @@ import { createServeLogger, type LogFormat } from './logging.js';
 import { serveHelp } from './options-help.js';
 import { startService } from './service.js';
 import { version } from './version.js';
+import { isWorker, killService, onPrimaryKill, runPrimary, workerCount } from './workers.js';
 
 export async function serve(argv: readonly string[]): Promise<void> {
   const { settings, help, version: wantVersion } = readServeSettings(argv, process.env);
@@ -24,6 +25,11 @@ export async function serve(argv: readonly string[]): Promise<void> {
     settings.text('log-level') as LogLevel,
     settings.text('log-format') as LogFormat,
   );
+  const workers = workerCount(settings);
+  if (workers > 1 && !isWorker()) {
+    await runPrimary(settings, logger, workers);
+    return;
+  }
   const service = await startService(settings, logger);
   const drainDelayMs = settings.int('drain-delay-ms') ?? 0;
 
@@ -40,7 +46,13 @@ export async function serve(argv: readonly string[]): Promise<void> {
       },
     );
   };
-  service.chat.on('kill', () => stop('KILL_SERVICE', 0));
+  if (isWorker()) {
+    // One worker's KILL_SERVICE stops every worker of the service (T14).
+    service.chat.on('kill', killService);
+    onPrimaryKill(() => stop('KILL_SERVICE', 0));
+  } else {
+    service.chat.on('kill', () => stop('KILL_SERVICE', 0));
+  }
   process.on('SIGINT', () => stop('SIGINT', drainDelayMs));
   process.on('SIGTERM', () => stop('SIGTERM', drainDelayMs));
   process.on('SIGHUP', () => {

@@ -37,3 +37,20 @@ export function decodeEvents(ref: number, bytes: Buffer): { events: RoomEvent[];
   }
   return { events, bad: false };
 }
+
+/** One event in that encoding (what the Lua scripts' `enc` writes). */
+export function encodeEvent(event: RoomEvent): Buffer {
+  const [kind, joinId, name, text] =
+    event.kind === 'chat'
+      ? ['C', 0, event.clientName, event.message]
+      : event.kind === 'join'
+        ? ['J', event.joinId, event.clientName, event.room]
+        : ['L', event.joinId, event.clientName, ''];
+  const nameBytes = Buffer.from(name);
+  const textBytes = Buffer.from(text);
+  const head = Buffer.from(
+    `${event.seq} ${kind} ${joinId} ${nameBytes.length} ${textBytes.length}\n`,
+    'latin1',
+  );
+  return Buffer.concat([head, nameBytes, textBytes]);
+}

@@ -1,7 +1,8 @@
 /**
  * Running several nodes as one service (docs/cluster.md): the Redis they share and the key
  * prefix that makes them one service, this node's id, and how soon a silent node is taken
- * for dead. Without --redis, roomcast is one process and none of these is used.
+ * for dead; and how many worker processes serve the port. Without --redis and --workers,
+ * roomcast is one process and none of these is used.
  */
 import type { OptionSpec } from './spec.js';
 
@@ -54,5 +55,14 @@ export const clusterOptions = [
     max: 600_000,
     default: 2000,
     help: 'a request Redis does not answer within this gets error 16',
+  },
+  {
+    flag: 'workers',
+    arg: 'N',
+    env: 'ROOMCAST_WORKERS',
+    group: 'cluster',
+    kind: 'string',
+    default: '1',
+    help: 'processes serving the one port as one service (auto: one per core); without --redis they share rooms through the primary process',
   },
 ] as const satisfies readonly OptionSpec[];

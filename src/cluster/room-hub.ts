@@ -1,0 +1,223 @@
+/**
+ * The hub of one machine's worker processes (`--workers N` without Redis): the primary process
+ * holds the service's one RoomBook and the workers reach it over Unix-domain streams
+ * (hub-wire.ts). It answers their operations in the order each sent them, appends every room
+ * event to the room's recent log, and sends each event to the workers watching its room,
+ * batched per event-loop turn. A worker that starts watching is first sent the room's events
+ * from the one it needs. When a worker's stream closes (the worker died), the hub makes every
+ * connection it owned leave its rooms, through the same ordered path: the members on the
+ * other workers get the leave notices at once.
+ */
+import net from 'node:net';
+import type { Logger } from 'pino';
+import type { RoomEvent } from '../bus/bus.js';
+import { RoomBook } from '../bus/room-book.js';
+import { encodeEvent } from './event-codec.js';
+import {
+  eventsFrame,
+  frame,
+  FrameKind,
+  FrameReader,
+  jsonFrame,
+  type HubRequest,
+} from './hub-wire.js';
+
+/** Events a room's log keeps for workers that start watching late. */
+const LOG_CAP = 1000;
+
+interface RoomLog {
+  /** Seq of `events[0]`. */
+  first: number;
+  readonly events: Buffer[];
+}
+
+class WorkerLink {
+  /** JOIN_IDs issued to this worker's connections and not yet gone. */
+  readonly joinIds = new Set<number>();
+  /** Rooms watched, with how many of this worker's members watch each. */
+  readonly watching = new Map<number, number>();
+  /** Events to send at the end of the turn, by room. */
+  readonly pending = new Map<number, Buffer[]>();
+
+  constructor(readonly socket: net.Socket) {}
+}
+
+export class RoomHub {
+  private readonly book = new RoomBook((event) => this.appended(event));
+  private readonly logs = new Map<number, RoomLog>();
+  private readonly links = new Set<WorkerLink>();
+  private server: net.Server | undefined;
+  private flushScheduled = false;
+
+  constructor(private readonly log: Logger) {}
+
+  /** Listens on the Unix socket `path` for the workers. */
+  async listen(path: string): Promise<void> {
+    const server = net.createServer((socket) => this.connected(socket));
+    this.server = server;
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(path, () => resolve());
+    });
+  }
+
+  async close(): Promise<void> {
+    for (const link of this.links) link.socket.destroy();
+    await new Promise<void>((resolve) => {
+      if (this.server === undefined) resolve();
+      else this.server.close(() => resolve());
+    });
+  }
+
+  private connected(socket: net.Socket): void {
+    const link = new WorkerLink(socket);
+    this.links.add(link);
+    const reader = new FrameReader((kind, payload) => {
+      if (kind !== FrameKind.request) return;
+      this.request(link, JSON.parse(payload.toString()) as HubRequest);
+    });
+    socket.on('data', (chunk: Buffer) => reader.push(chunk));
+    socket.on('error', () => {});
+    socket.on('close', () => this.gone(link));
+  }
+
+  /** A worker died or stopped: its connections leave every room they were in (T6). */
+  private gone(link: WorkerLink): void {
+    this.links.delete(link);
+    let left = 0;
+    for (const joinId of link.joinIds) left += this.book.leaveAll(joinId, undefined).length;
+    if (link.joinIds.size > 0) {
+      this.log.warn(
+        { connections: link.joinIds.size, leaves: left },
+        'worker gone: its members left',
+      );
+    }
+    for (const ref of link.watching.keys()) this.forgetLogIfDone(ref);
+  }
+
+  private request(link: WorkerLink, req: HubRequest): void {
+    let value: unknown;
+    try {
+      value = this.run(link, req.op, req.args);
+    } catch (err) {
+      this.send(link, jsonFrame(FrameKind.reply, { id: req.id, ok: false, error: String(err) }));
+      return;
+    }
+    // Id 0: a request that wants no reply (chats: the stream keeps their order, and a hub
+    // that is gone is a service that is gone).
+    if (req.id !== 0) this.send(link, jsonFrame(FrameKind.reply, { id: req.id, ok: true, value }));
+  }
+
+  private run(link: WorkerLink, op: string, args: readonly unknown[]): unknown {
+    const book = this.book;
+    const n = (i: number): number => Number(args[i]);
+    const s = (i: number): string => String(args[i]);
+    switch (op) {
+      case 'issueJoinId': {
+        const id = book.issueJoinId();
+        link.joinIds.add(id);
+        return id;
+      }
+      case 'joinIdIssued':
+        return book.joinIdIssued(n(0));
+      case 'refStatus':
+        return book.refStatus(n(0));
+      case 'join':
+        return book.join(s(0), n(1), s(2), n(3));
+      case 'leave':
+        return book.leave(n(0), n(1), s(2));
+      case 'leaveAll': {
+        link.joinIds.delete(n(0));
+        return book.leaveAll(n(0), args[1] === null ? undefined : s(1));
+      }
+      case 'chat':
+        for (let i = 1; i + 1 < args.length; i += 2) book.chat(n(0), s(i), s(i + 1));
+        return null;
+      case 'watch':
+        this.watch(link, n(0), args[1] === null ? Number.POSITIVE_INFINITY : n(1));
+        return null;
+      case 'unwatch':
+        this.unwatch(link, n(0));
+        return null;
+      default:
+        throw new Error(`unknown hub operation ${op}`);
+    }
+  }
+
+  private watch(link: WorkerLink, ref: number, from: number): void {
+    const count = link.watching.get(ref) ?? 0;
+    link.watching.set(ref, count + 1);
+    if (count > 0 || !Number.isFinite(from)) return;
+    // What was appended before this worker watched, from the event it needs on.
+    const log = this.logs.get(ref);
+    if (log === undefined) return;
+    if (from < log.first) {
+      const ref32 = Buffer.alloc(4);
+      ref32.writeUInt32BE(ref);
+      this.flushLink(link); // what was queued for it goes first
+      this.send(link, frame(FrameKind.lost, ref32));
+      return;
+    }
+    const start = from - log.first;
+    if (start < log.events.length) this.queue(link, ref, log.events.slice(start));
+  }
+
+  private unwatch(link: WorkerLink, ref: number): void {
+    const count = (link.watching.get(ref) ?? 0) - 1;
+    if (count > 0) link.watching.set(ref, count);
+    else link.watching.delete(ref);
+    this.forgetLogIfDone(ref);
+  }
+
+  private appended(event: RoomEvent): void {
+    const bytes = encodeEvent(event);
+    let log = this.logs.get(event.ref);
+    if (log === undefined) {
+      log = { first: event.seq, events: [] };
+      this.logs.set(event.ref, log);
+    }
+    log.events.push(bytes);
+    if (log.events.length > LOG_CAP) {
+      log.events.splice(0, log.events.length - LOG_CAP);
+      log.first = event.seq - log.events.length + 1;
+    }
+    for (const link of this.links) {
+      if (link.watching.has(event.ref)) this.queue(link, event.ref, [bytes]);
+    }
+    if (event.kind === 'leave') this.forgetLogIfDone(event.ref);
+  }
+
+  /** A forgotten room nobody watches needs no log. */
+  private forgetLogIfDone(ref: number): void {
+    if (this.book.refStatus(ref) === 'live') return;
+    for (const link of this.links) if (link.watching.has(ref)) return;
+    this.logs.delete(ref);
+  }
+
+  private queue(link: WorkerLink, ref: number, events: Buffer[]): void {
+    const list = link.pending.get(ref);
+    if (list === undefined) link.pending.set(ref, [...events]);
+    else list.push(...events);
+    if (!this.flushScheduled) {
+      this.flushScheduled = true;
+      setImmediate(this.flush);
+    }
+  }
+
+  private readonly flush = (): void => {
+    this.flushScheduled = false;
+    for (const link of this.links) this.flushLink(link);
+  };
+
+  private flushLink(link: WorkerLink): void {
+    if (link.pending.size === 0) return;
+    const frames: Buffer[] = [];
+    for (const [ref, events] of link.pending) frames.push(eventsFrame(ref, Buffer.concat(events)));
+    link.pending.clear();
+    this.send(link, Buffer.concat(frames));
+  }
+
+  private send(link: WorkerLink, bytes: Buffer): void {
+    if (!link.socket.destroyed) link.socket.write(bytes);
+  }
+}
