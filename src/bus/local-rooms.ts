@@ -70,11 +70,18 @@ export class LocalRooms implements RoomBus, Directory {
     this.queue.push(event);
     if (this.draining) return;
     this.draining = true;
-    try {
-      for (let i = 0; i < this.queue.length; i++) this.handler?.event(this.queue[i] as RoomEvent);
-    } finally {
-      this.queue.length = 0;
-      this.draining = false;
+    // Every queued event is delivered even if handing one on throws (a bug in the server):
+    // the rest of the room's order must not be lost with it. The first failure is rethrown.
+    let failure: Error | undefined;
+    for (let i = 0; i < this.queue.length; i++) {
+      try {
+        this.handler?.event(this.queue[i] as RoomEvent);
+      } catch (err) {
+        failure ??= err instanceof Error ? err : new Error(String(err));
+      }
     }
+    this.queue.length = 0;
+    this.draining = false;
+    if (failure !== undefined) throw failure;
   }
 }

@@ -238,6 +238,11 @@ export abstract class Connection<R = unknown> implements GateWaiter {
     if (this.inboxNext >= this.inbox.length) this.endOfInput();
   }
 
+  /** True while requests wait (the rate, the gate, a request under way): reading is paused. */
+  protected get waiting(): boolean {
+    return this.held !== 0 || this.inboxNext < this.inbox.length;
+  }
+
   /** Stops reading until `resumeReading`, for the protocol's own reasons. */
   protected pauseReading(): void {
     this.hold(Hold.protocol);
@@ -258,7 +263,7 @@ export abstract class Connection<R = unknown> implements GateWaiter {
   protected abstract received(chunk: Buffer): void;
   /** One request, in order; a promise holds the requests after it until it settles. */
   protected abstract serve(request: R): void | Promise<void>;
-  /** The peer will send nothing more, and every request it sent has been served. */
+  /** The peer will send nothing more; requests may still wait (the connection closes after). */
   protected abstract inputEnded(): void;
   /** Nothing received for the idle timeout. */
   protected abstract idledOut(): void;
@@ -286,13 +291,16 @@ export abstract class Connection<R = unknown> implements GateWaiter {
     const now = this.rate === undefined ? 0 : Date.now();
     while (this.inboxNext < this.inbox.length) {
       if (this.state !== 'open') break; // nothing after DISCONNECT or an abort is acted on
-      if (gate.closed) {
+      const request = this.inbox[this.inboxNext] as R;
+      const exempt = this.rateExempt(request);
+      // Answers (COL334 acknowledgements) are not held by the gate either: they only let
+      // deliveries complete, and a held one could time out a delivery that was made.
+      if (gate.closed && !exempt) {
         this.hold(Hold.gate);
         gate.wait(this);
         return;
       }
-      const request = this.inbox[this.inboxNext] as R;
-      if (this.rate !== undefined && !this.rateExempt(request) && !this.rate.take(now)) {
+      if (this.rate !== undefined && !exempt && !this.rate.take(now)) {
         this.throttle(now);
         return;
       }
@@ -307,10 +315,26 @@ export abstract class Connection<R = unknown> implements GateWaiter {
     if (this.peerDone) this.endOfInput();
   }
 
+  /**
+   * The peer sent its last byte. The protocol has its say (`inputEnded`: a request cut short
+   * may still be one), and once every request is served our side closes too. Sockets are
+   * half-open for this: with Node's default the socket would end and be destroyed at the
+   * peer's FIN, and requests read but not yet served (waiting on the rate, the gate, or a
+   * JOIN's event) would be answered to nobody.
+   */
   private endOfInput(): void {
-    if (this.endDelivered || this.state !== 'open') return;
-    this.endDelivered = true;
-    this.inputEnded();
+    if (this.state !== 'open') return;
+    if (!this.endDelivered) {
+      this.endDelivered = true;
+      this.inputEnded();
+      if (this.state !== 'open') return;
+    }
+    if (this.inboxNext >= this.inbox.length && (this.held & Hold.busy) === 0) this.answeredAll();
+  }
+
+  /** The peer ended and every request is served: our side closes (after what it still owes). */
+  protected answeredAll(): void {
+    this.finish('peer ended');
   }
 
   private serveSafely(request: R): void {

@@ -44,10 +44,12 @@ export class FlushScheduler {
 
   private readonly run = (): void => {
     this.scheduled = false;
-    const written = this.dirty.size;
-    for (const queue of this.dirty) queue.flush();
+    // A queue marked while these flush (a release, an overflow's leave notices) is kept for
+    // the next run, never dropped with this turn's set.
+    const dirty = [...this.dirty];
     this.dirty.clear();
-    this.gate.turnEnded(written);
+    for (const queue of dirty) queue.flush();
+    this.gate.turnEnded();
   };
 }
 
@@ -63,6 +65,11 @@ export class SendQueue {
   private pendingBytes = 0;
   private overflowed = false;
   private awaitingDrain = false;
+  /** The gate's window this socket was last written in (for "written to lately"). */
+  private window = -1;
+  /** When this socket first backed up, and last drained (the gate's cooldown). */
+  private backedUpSince = 0;
+  private drainedAt = 0;
   private readonly turnShare: number;
 
   constructor(
@@ -109,13 +116,21 @@ export class SendQueue {
         : Buffer.concat(this.pending, this.pendingBytes);
     this.pending = NO_FRAMES;
     this.pendingBytes = 0;
+    const gate = this.scheduler.gate;
+    this.window = gate.wrote(this.window);
     if (!this.sink.write(chunk) && !this.awaitingDrain) {
       this.awaitingDrain = true;
-      this.scheduler.gate.backedUpSocket(this);
+      const now = gate.now();
+      // Backing up again soon after draining is the same episode: it keeps its first time.
+      if (this.backedUpSince === 0 || now - this.drainedAt > gate.cooldownMs) {
+        this.backedUpSince = now;
+      }
+      gate.backedUpSocket(this, this.backedUpSince);
       // Made only when needed: an idle connection should not carry a closure for this.
       this.sink.once('drain', () => {
         this.awaitingDrain = false;
-        this.scheduler.gate.drained(this);
+        this.drainedAt = gate.now();
+        gate.drained(this);
       });
     }
   }

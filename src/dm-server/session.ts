@@ -102,9 +102,14 @@ export class DirectSession extends Connection<Col334Request> {
     return request.type === 'ack' || request.type === 'refused';
   }
 
-  /** The peer is done sending; replies could not reach it any more (no half-open sockets). */
-  protected inputEnded(): void {
-    this.finish('peer ended');
+  /** The peer is done sending; the connection closes once its requests are answered. */
+  protected inputEnded(): void {}
+
+  /** Replies still awaited (recipients' acknowledgements) go out before the close. */
+  protected override answeredAll(): void {
+    const owed = this.replies.waiting > 0 ? this.replies.idle() : undefined;
+    if (owed === undefined) this.finish('peer ended');
+    else void owed.then(() => this.finish('peer ended'));
   }
 
   protected idledOut(): void {

@@ -310,7 +310,11 @@ export class ChatServer
       return;
     }
     result.then(settle, (err: unknown) => {
-      if (!(err instanceof BusUnavailable)) throw err;
+      if (!(err instanceof BusUnavailable)) {
+        // A bug (a script's error): logged, not retried, and never an unhandled rejection.
+        session.log.error({ err }, 'publishing the leaves failed');
+        return;
+      }
       session.log.warn({ err: err.message }, 'leave not published yet; retrying');
       setTimeout(() => this.publishLeaves(session, joinId, clientName, entries), LEAVE_RETRY_MS);
     });

@@ -196,6 +196,9 @@ export class Session extends Connection<ParseResult> {
   }
 
   protected received(chunk: Buffer): void {
+    // New bytes: the peer was not quiet. The timer is armed again once they are served.
+    if (this.quietTimer !== undefined) clearTimeout(this.quietTimer);
+    this.quietTimer = undefined;
     this.fromQuiet = false;
     const results = this.parser.push(chunk);
     if (results.length > 0) this.accept(results);
@@ -251,6 +254,9 @@ export class Session extends Connection<ParseResult> {
     if (this.quietTimer === undefined) {
       this.quietTimer = setTimeout(() => {
         this.quietTimer = undefined;
+        // Quiet, or only held by us? Bytes may wait unread while we hold the connection:
+        // the timer is armed again once they, and what waited, are served.
+        if (this.waiting) return;
         this.fromQuiet = true;
         this.accept(this.parser.quiet());
       }, this.options.quietMs);

@@ -35,7 +35,8 @@ class MemoryEnd extends Duplex {
 
 /** Two connected ends: give one to the server, drive the other as the client. */
 export function memoryPair(): [Duplex, Duplex] {
-  const a = new MemoryEnd({ allowHalfOpen: false });
+  // The server's end is half-open, as TCP sockets are (src/transport/tcp.ts).
+  const a = new MemoryEnd({ allowHalfOpen: true });
   const b = new MemoryEnd({ allowHalfOpen: false });
   a.peer = b;
   b.peer = a;

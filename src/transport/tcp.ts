@@ -38,8 +38,10 @@ export async function listenSockets(
   logger: Logger,
 ): Promise<TcpListener> {
   // keepAlive finds peers that vanished without a FIN (a member who only reads sends nothing).
+  // Half-open: a peer that pipes its requests and then closes its side still gets every
+  // answer; the connection closes ours once they are all served (src/conn/connection.ts).
   const listener = net.createServer(
-    { noDelay: true, keepAlive: true, keepAliveInitialDelay: 60_000 },
+    { noDelay: true, keepAlive: true, keepAliveInitialDelay: 60_000, allowHalfOpen: true },
     accept,
   );
   await new Promise<void>((resolve, reject) => {

@@ -52,6 +52,9 @@ function joinNow(ctx: ServerContext, session: Session, req: Join): Awaitable<voi
   }
   // T7: one JOIN_ID per connection, issued at its first JOIN, never reused.
   return andThen(session.joinId ?? ctx.directory.issueJoinId(), (joinId) => {
+    // Closed while its JOIN_ID was on the way: it already left everything it was in (T6),
+    // so it must not join anything now (it would stay in the room, a member nobody is).
+    if (session.state === 'closed') return;
     if (session.joinId === undefined) {
       session.joinId = joinId;
       ctx.sessionsByJoinId.set(joinId, session);
@@ -68,12 +71,15 @@ function joinNow(ctx: ServerContext, session: Session, req: Join): Awaitable<voi
           case 'already': {
             // The service has this connection in the room though this node did not know.
             session.joinSettled();
+            if (session.state === 'closed') return;
             ctx.rooms.joinDelivered(reply.ref, req.room, session, req.clientName);
             ctx.bus.watch(reply.ref, Number.POSITIVE_INFINITY);
             session.reply(joinedReply(req.room, ctx.roomEndpoint(session), reply.ref, joinId));
             return;
           }
           case 'joined':
+            // Closed meanwhile: its leaveAll, sent after this JOIN, takes it out again.
+            if (session.state === 'closed') return;
             session.joinAnswered(reply.ref);
             ctx.bus.watch(reply.ref, reply.seq);
             return session.joinWait(); // undefined when the event came with the reply
