@@ -38,19 +38,14 @@ export function decodeEvents(ref: number, bytes: Buffer): { events: RoomEvent[];
   return { events, bad: false };
 }
 
-/** One event in that encoding (what the Lua scripts' `enc` writes). */
-export function encodeEvent(event: RoomEvent): Buffer {
+/** One event in that encoding (what the Lua scripts' `enc` writes), as a string to join. */
+export function encodeEvent(event: RoomEvent): string {
   const [kind, joinId, name, text] =
     event.kind === 'chat'
       ? ['C', 0, event.clientName, event.message]
       : event.kind === 'join'
         ? ['J', event.joinId, event.clientName, event.room]
         : ['L', event.joinId, event.clientName, ''];
-  const nameBytes = Buffer.from(name);
-  const textBytes = Buffer.from(text);
-  const head = Buffer.from(
-    `${event.seq} ${kind} ${joinId} ${nameBytes.length} ${textBytes.length}\n`,
-    'latin1',
-  );
-  return Buffer.concat([head, nameBytes, textBytes]);
+  const lengths = `${Buffer.byteLength(name)} ${Buffer.byteLength(text)}`;
+  return `${event.seq} ${kind} ${joinId} ${lengths}\n${name}${text}`;
 }

@@ -28,7 +28,8 @@ const LOG_CAP = 1000;
 interface RoomLog {
   /** Seq of `events[0]`. */
   first: number;
-  readonly events: Buffer[];
+  /** Encoded events (strings: joined and turned into bytes once per frame). */
+  readonly events: string[];
 }
 
 class WorkerLink {
@@ -37,7 +38,7 @@ class WorkerLink {
   /** Rooms watched, with how many of this worker's members watch each. */
   readonly watching = new Map<number, number>();
   /** Events to send at the end of the turn, by room. */
-  readonly pending = new Map<number, Buffer[]>();
+  readonly pending = new Map<number, string[]>();
 
   constructor(readonly socket: net.Socket) {}
 }
@@ -194,7 +195,7 @@ export class RoomHub {
     this.logs.delete(ref);
   }
 
-  private queue(link: WorkerLink, ref: number, events: Buffer[]): void {
+  private queue(link: WorkerLink, ref: number, events: string[]): void {
     const list = link.pending.get(ref);
     if (list === undefined) link.pending.set(ref, [...events]);
     else list.push(...events);
@@ -212,7 +213,9 @@ export class RoomHub {
   private flushLink(link: WorkerLink): void {
     if (link.pending.size === 0) return;
     const frames: Buffer[] = [];
-    for (const [ref, events] of link.pending) frames.push(eventsFrame(ref, Buffer.concat(events)));
+    for (const [ref, events] of link.pending) {
+      frames.push(eventsFrame(ref, Buffer.from(events.join(''))));
+    }
     link.pending.clear();
     this.send(link, Buffer.concat(frames));
   }
