@@ -26,6 +26,10 @@ export interface ServerProcess {
   drops(cause: string): number;
   /** The last few KB of the log, for failure messages. */
   logTail(): string;
+  /** Log lines so far that match (the last LOG_LINES lines are kept). */
+  logged(match: RegExp): string[];
+  /** Resolves with the first log line, seen or to come, that matches; fails after `timeoutMs`. */
+  waitForLog(match: RegExp, timeoutMs?: number): Promise<string>;
   /** Current and peak resident memory in bytes (VmRSS, VmHWM). */
   memory(): { rss: number; peak: number };
   /** SIGTERM, then SIGKILL if it has not exited within `graceMs`. */
@@ -35,6 +39,7 @@ export interface ServerProcess {
 }
 
 const TAIL_BYTES = 16_384;
+const LOG_LINES = 5000;
 
 export async function spawnServer(
   args: readonly string[] = [],
@@ -57,6 +62,8 @@ export async function spawnServer(
   let partial = '';
   const causes = new Map<string, number>();
   let onLine: (line: string) => void = () => {};
+  const logLines: string[] = [];
+  const lineWaiters = new Set<(line: string) => void>();
   child.stderr.setEncoding('utf8');
   child.stderr.on('data', (chunk: string) => {
     tail = (tail + chunk).slice(-TAIL_BYTES);
@@ -65,6 +72,9 @@ export async function spawnServer(
     for (const line of lines) {
       const cause = /"cause":"([a-z-]+)"/.exec(line)?.[1];
       if (cause !== undefined) causes.set(cause, (causes.get(cause) ?? 0) + 1);
+      logLines.push(line);
+      if (logLines.length > LOG_LINES) logLines.shift();
+      for (const waiter of lineWaiters) waiter(line);
       onLine(line);
     }
   });
@@ -101,6 +111,27 @@ export async function spawnServer(
     kill: () => child.kill('SIGKILL'),
     drops: (cause) => causes.get(cause) ?? 0,
     logTail: () => tail,
+    logged: (match) => logLines.filter((line) => match.test(line)),
+    waitForLog: (match, timeoutMs = 5000) => {
+      const seen = logLines.find((line) => match.test(line));
+      if (seen !== undefined) return Promise.resolve(seen);
+      return new Promise((resolve, reject) => {
+        const done = (line: string | Error): void => {
+          clearTimeout(timer);
+          lineWaiters.delete(waiter);
+          if (line instanceof Error) reject(line);
+          else resolve(line);
+        };
+        const waiter = (line: string): void => {
+          if (match.test(line)) done(line);
+        };
+        const timer = setTimeout(
+          () => done(new Error(`no log line matching ${String(match)} within ${timeoutMs} ms`)),
+          timeoutMs,
+        );
+        lineWaiters.add(waiter);
+      });
+    },
     memory: () => readMemory(pid),
     stop: async (graceMs = 5000) => {
       if (child.exitCode !== null || child.signalCode !== null) return exited;
