@@ -119,6 +119,9 @@ export class ChatServer
 
   closed(session: Session): void {
     this.sessions.delete(session);
+    // A JOIN answered and awaiting its event watched the room for it: no membership will come.
+    const awaited = session.abandonedJoinRef;
+    if (awaited !== undefined) this.bus.unwatch(awaited);
     this.leaveAll(session, undefined); // T6: a dropped connection leaves like a DISCONNECT
     this.forgetIfDone(session);
   }

@@ -36,6 +36,8 @@ interface PendingJoin {
   /** The room's ref, once the bus has answered. */
   ref: number | undefined;
   done: (() => void) | undefined;
+  /** The connection closed first: its event, if it comes, makes no membership. */
+  abandoned: boolean;
 }
 
 /** A leave this connection awaits: whether LEFT_CHATROOM is owed (LEAVE, not DISCONNECT). */
@@ -121,7 +123,7 @@ export class Session extends Connection<ParseResult> {
 
   /** A JOIN of `room` is under way: its join event, when delivered, makes the membership. */
   expectJoin(room: string): void {
-    this.pendingJoin = { room, ref: undefined, done: undefined };
+    this.pendingJoin = { room, ref: undefined, done: undefined, abandoned: false };
   }
 
   /** The bus answered the JOIN under way: its event will be room `ref`'s. */
@@ -131,12 +133,26 @@ export class Session extends Connection<ParseResult> {
 
   /** True if the JOIN under way waits for an event of room `ref`. */
   awaitsJoinOf(ref: number): boolean {
-    return this.pendingJoin?.ref === ref;
+    return this.pendingJoin?.ref === ref && !this.pendingJoin.abandoned;
   }
 
   /** True if a JOIN of `room` awaits its join event. */
   awaitsJoin(room: string): boolean {
-    return this.pendingJoin?.room === room;
+    return this.pendingJoin?.room === room && !this.pendingJoin.abandoned;
+  }
+
+  /**
+   * True if the connection closed while its JOIN awaited the bus's answer or its event: the
+   * leaves published at the close take it out of the room again, so nothing is to be made of
+   * the answer here (no membership, no watch).
+   */
+  get joinAbandoned(): boolean {
+    return this.pendingJoin?.abandoned === true;
+  }
+
+  /** The room an abandoned JOIN had been answered with (and watched), if it had. */
+  get abandonedJoinRef(): number | undefined {
+    return this.pendingJoin?.abandoned === true ? this.pendingJoin.ref : undefined;
   }
 
   /** The JOIN's event was delivered (or the JOIN ended without one). */
@@ -149,7 +165,7 @@ export class Session extends Connection<ParseResult> {
   /** Resolves once the JOIN under way is settled; undefined if it already is. */
   joinWait(): Promise<void> | undefined {
     const pending = this.pendingJoin;
-    if (pending === undefined) return undefined;
+    if (pending === undefined || pending.abandoned) return undefined;
     return new Promise((resolve) => (pending.done = resolve));
   }
 
@@ -232,8 +248,16 @@ export class Session extends Connection<ParseResult> {
   protected closed(reason: string): void {
     if (this.quietTimer !== undefined) clearTimeout(this.quietTimer);
     this.replies?.clear();
-    this.joinSettled();
+    this.abandonJoin();
     this.handler.closed(this, reason);
+  }
+
+  /** The JOIN under way, if any, will make no membership: its request is done. */
+  private abandonJoin(): void {
+    const pending = this.pendingJoin;
+    if (pending === undefined || pending.abandoned) return;
+    pending.abandoned = true;
+    pending.done?.();
   }
 
   /** Every error reply is counted (metrics) and, at debug, logged. */

@@ -37,6 +37,9 @@ export const join: CommandHandler<Join> = (ctx, session, req) => {
 
 function joinNow(ctx: ServerContext, session: Session, req: Join): Awaitable<void> {
   const { limits } = ctx.options;
+  // A connection that closed while this JOIN waited has left the service already (its
+  // leaves were published at the close): joining now would leave a member nobody removes.
+  if (session.state === 'closed') return;
   const found = ctx.rooms.find(req.room);
   const existing = found === undefined ? undefined : ctx.rooms.membership(found, session);
   if (found !== undefined && existing !== undefined && session.joinId !== undefined) {
@@ -54,6 +57,7 @@ function joinNow(ctx: ServerContext, session: Session, req: Join): Awaitable<voi
   return andThen(session.joinId ?? ctx.directory.issueJoinId(), (joinId) => {
     // Closed while its JOIN_ID was on the way: it already left everything it was in (T6),
     // so it must not join anything now (it would stay in the room, a member nobody is).
+    // The id stays issued and unused (T7).
     if (session.state === 'closed') return;
     if (session.joinId === undefined) {
       session.joinId = joinId;
@@ -63,6 +67,9 @@ function joinNow(ctx: ServerContext, session: Session, req: Join): Awaitable<voi
     return andThen(
       ctx.bus.join(req.room, joinId, req.clientName, limits.maxRooms),
       (reply): Awaitable<void> => {
+        // Closed meanwhile: its leaves, published at the close, come after this join in the
+        // room's order and take it out again; this node has nobody to deliver the room to.
+        if (session.joinAbandoned) return;
         switch (reply.kind) {
           case 'room-limit':
             session.joinSettled();
@@ -71,15 +78,14 @@ function joinNow(ctx: ServerContext, session: Session, req: Join): Awaitable<voi
           case 'already': {
             // The service has this connection in the room though this node did not know.
             session.joinSettled();
-            if (session.state === 'closed') return;
             ctx.rooms.joinDelivered(reply.ref, req.room, session, req.clientName);
             ctx.bus.watch(reply.ref, Number.POSITIVE_INFINITY);
             session.reply(joinedReply(req.room, ctx.roomEndpoint(session), reply.ref, joinId));
             return;
           }
           case 'joined':
-            // Closed meanwhile: its leaveAll, sent after this JOIN, takes it out again.
-            if (session.state === 'closed') return;
+            // Watched even if the connection closed after its join event came (through a
+            // feed this node had already): its leave, when it comes, unwatches.
             session.joinAnswered(reply.ref);
             ctx.bus.watch(reply.ref, reply.seq);
             return session.joinWait(); // undefined when the event came with the reply
