@@ -69,19 +69,22 @@ export async function startNodeCluster(o: NodeClusterOptions): Promise<NodeClust
     ...(o.redisTimeoutMs === undefined ? [] : ['--redis-timeout-ms', String(o.redisTimeoutMs)]),
     ...(o.args ?? []),
   ];
+  /** Node i is `node-<letter i>`, at nodes[i] however the starts interleave. */
   const addNode = async (): Promise<ClusterNode> => {
-    const nodeId = `node-${String.fromCharCode(97 + nextNode++)}`;
+    const index = nextNode++;
+    const nodeId = `node-${String.fromCharCode(97 + index)}`;
     const proc = await spawnServer(flags(nodeId), o.lifetimeMs ?? 60_000);
     const node = Object.assign(proc, { nodeId });
-    nodes.push(node);
+    nodes[index] = node;
     return node;
   };
   const command = createClient({ url });
   command.on('error', () => {}); // a test may stop its own Redis; commands then fail
   const close = async (): Promise<void> => {
     for (const c of clients) c.close();
-    for (const n of nodes) n.kill();
-    await Promise.all(nodes.map((n) => n.exited));
+    const started = nodes.filter((n) => n !== undefined);
+    for (const n of started) n.kill();
+    await Promise.all(started.map((n) => n.exited));
     command.destroy();
     await deleteKeys(prefix, url).catch(() => 0); // a stopped private Redis holds nothing
   };
