@@ -6,6 +6,11 @@
  * RoomFeeds puts them in order; a gap the log can no longer fill is reported lost, never
  * skipped.
  *
+ * Each subscription has a listener of its own, and is ended by removing that listener: node-redis
+ * drops a channel's listeners when the UNSUBSCRIBE of "every listener" is answered, so a room
+ * subscribed again before that answer (its last local member left and another joined) would
+ * lose its new listener and stay unsubscribed without a word.
+ *
  * A subscription can die without a word (Centrifugo #1189: a wedged pub/sub connection lost
  * deliveries while health checks stayed green), so the node publishes a probe to itself every
  * few seconds; when one does not come back in time, every room is caught up from its log and
@@ -32,9 +37,13 @@ export interface SubscriptionEvents {
   lost(ref: number, why: string): void;
 }
 
+type Listener = (message: Buffer) => void;
+
 export class RoomSubscriptions {
   readonly feeds: RoomFeeds;
-  private readonly subscribed = new Set<number>();
+  /** Rooms subscribed (or being subscribed), each with its listener. */
+  private readonly subscribed = new Map<number, Listener>();
+  private probeListener: Listener = () => (this.lastProbe = Date.now());
   /** Rooms being fetched from their log now. */
   private readonly fetching = new Set<number>();
   /** Fetches in a row after which a room's gap stayed open. */
@@ -54,9 +63,7 @@ export class RoomSubscriptions {
 
   /** Subscribes the node's probe channel, and catches every room up after a reconnect. */
   async start(): Promise<void> {
-    await this.link.subscriber.subscribe(this.keys.probe, () => {
-      this.lastProbe = Date.now();
-    });
+    await this.link.subscriber.subscribe(this.keys.probe, this.probeListener, true);
     this.link.subscriber.on('ready', () => this.catchUpAll('the subscriber reconnected'));
     this.probeTimer = setInterval(() => this.probe(), PROBE_EVERY_MS);
     this.probeTimer.unref();
@@ -73,19 +80,14 @@ export class RoomSubscriptions {
 
   unwatch(ref: number): void {
     this.feeds.unwatch(ref);
-    if (this.feeds.isWatched(ref) || !this.subscribed.has(ref)) return;
-    this.subscribed.delete(ref);
-    this.link.subscriber.unsubscribe(this.keys.channel(ref)).catch(() => {
-      // Down: the subscription is gone with the connection, or dropped on its return.
-    });
+    if (!this.feeds.isWatched(ref)) this.unsubscribe(ref);
   }
 
   /** Stops watching room `ref` (lost): its feed and subscription end. */
   forget(ref: number): void {
     this.feeds.drop(ref);
     this.tries.delete(ref);
-    if (!this.subscribed.delete(ref)) return;
-    this.link.subscriber.unsubscribe(this.keys.channel(ref)).catch(() => {});
+    this.unsubscribe(ref);
   }
 
   /** Every room watched now (all lost at once when the store lost its data). */
@@ -99,20 +101,29 @@ export class RoomSubscriptions {
   }
 
   private subscribe(ref: number): void {
-    this.subscribed.add(ref);
-    this.link.subscriber
-      .subscribe(this.keys.channel(ref), (message: Buffer) => this.received(ref, message), true)
-      .then(
-        // Whatever was published before the subscription took effect is in the log.
-        () => this.fill(ref),
-        (err: unknown) => {
-          this.log.warn({ ref, err: String(err) }, 'subscribe failed; trying again');
-          this.subscribed.delete(ref);
-          setTimeout(() => {
-            if (this.feeds.isWatched(ref) && !this.subscribed.has(ref)) this.subscribe(ref);
-          }, REFETCH_MS * 10).unref();
-        },
-      );
+    const listener: Listener = (message) => this.received(ref, message);
+    this.subscribed.set(ref, listener);
+    this.link.subscriber.subscribe(this.keys.channel(ref), listener, true).then(
+      // Whatever was published before the subscription took effect is in the log.
+      () => this.fill(ref),
+      (err: unknown) => {
+        this.log.warn({ ref, err: String(err) }, 'subscribe failed; trying again');
+        if (this.subscribed.get(ref) === listener) this.subscribed.delete(ref);
+        setTimeout(() => {
+          if (this.feeds.isWatched(ref) && !this.subscribed.has(ref)) this.subscribe(ref);
+        }, REFETCH_MS * 10).unref();
+      },
+    );
+  }
+
+  /** Ends room `ref`'s subscription, if it has one: its own listener only (see the top). */
+  private unsubscribe(ref: number): void {
+    const listener = this.subscribed.get(ref);
+    if (listener === undefined) return;
+    this.subscribed.delete(ref);
+    this.link.subscriber.unsubscribe(this.keys.channel(ref), listener, true).catch(() => {
+      // Down: the subscription is gone with the connection, or dropped on its return.
+    });
   }
 
   private received(ref: number, message: Buffer): void {
@@ -190,13 +201,14 @@ export class RoomSubscriptions {
     if (Date.now() - this.lastProbe > PROBE_LOST_MS && this.link.ready) {
       this.log.error('pub/sub probe not received: resubscribing every room');
       this.lastProbe = Date.now();
-      for (const ref of [...this.subscribed]) {
-        this.link.subscriber.unsubscribe(this.keys.channel(ref)).catch(() => {});
+      for (const ref of [...this.subscribed.keys()]) {
+        this.unsubscribe(ref);
         this.subscribe(ref);
       }
-      this.link.subscriber
-        .subscribe(this.keys.probe, () => (this.lastProbe = Date.now()))
-        .catch(() => {});
+      const stale = this.probeListener;
+      this.probeListener = () => (this.lastProbe = Date.now());
+      this.link.subscriber.unsubscribe(this.keys.probe, stale, true).catch(() => {});
+      this.link.subscriber.subscribe(this.keys.probe, this.probeListener, true).catch(() => {});
       this.catchUpAll('probe lost');
     }
     this.link.call(['PUBLISH', this.keys.probe, String(Date.now())]).catch(() => {});

@@ -176,6 +176,38 @@ describe('PROTOCOL.md Part 1 rules, three roomcast processes over Redis', () => 
     console.log(`JOIN vs last LEAVE: ${sameRoom} of 25 JOINs came first`);
   });
 
+  test("a node's last member of a room leaves as another of that node joins: the room still reaches it", async () => {
+    const room = freshRoom();
+    const alice = await client(0);
+    const ja = await joinRoom(alice, room, 'alice');
+    let x = await client(1);
+    let jx = await joinRoom(x, room, 'x0');
+    await alice.expect(frame.joinedNotice(ja.roomRef, 'x0'));
+    for (let round = 1; round <= 20; round++) {
+      // x is node 1's only member of the room; y, of node 1 too, joins as x leaves.
+      const y = await client(1);
+      await joinRoom(y, `side-${round % 2}`, `x${round}`); // y holds a JOIN_ID: one script
+      x.send(request.leave(jx.roomRef, jx.joinId, `x${round - 1}`));
+      y.send(request.join(room, `x${round}`));
+      const reply = await y.nextReply();
+      assert.equal(reply.type, 'joined', reply.raw);
+      if (reply.type !== 'joined') return;
+      const jy = { roomRef: Number(reply.roomRef), joinId: Number(reply.joinId) };
+      // alice's view is the room's order; y sees it from its own join notice on (T2, T13),
+      // and alice's chat after both reaches it.
+      const joinedNotice = frame.joinedNotice(ja.roomRef, `x${round}`);
+      const leftNotice = frame.leftNotice(ja.roomRef, `x${round - 1}`);
+      const order = await nextFrames(alice, 2);
+      assert.deepEqual([...order].sort(), [joinedNotice, leftNotice].sort());
+      const chat = frame.chat(ja.roomRef, 'alice', `round ${round}`);
+      alice.send(request.chat(ja.roomRef, ja.joinId, 'alice', `round ${round}`));
+      await alice.expect(chat);
+      await y.expect(order.slice(order.indexOf(joinedNotice)).join('') + chat);
+      x.close();
+      [x, jx] = [y, jy];
+    }
+  });
+
   test('the room limit counts the rooms of the whole service', async () => {
     const made: Joined[] = [];
     const owners: WireClient[] = [];
@@ -480,6 +512,13 @@ async function echoed(frames: readonly string[], n: number, sender = 'carol'): P
   if (n <= 0) return;
   const mine = (): number => frames.filter((f) => f.includes(`CLIENT_NAME: ${sender}\n`)).length;
   await waitUntil(() => mine() >= n, `${n} echoes of ${sender}'s chats`);
+}
+
+/** The next `n` replies of `c`, as raw frames. */
+async function nextFrames(c: WireClient, n: number): Promise<string[]> {
+  const out: string[] = [];
+  while (out.length < n) out.push((await c.nextReply()).raw);
+  return out;
 }
 
 /** Sends JOIN and returns the JOIN_ID of its JOINED_CHATROOM, passing over room events. */
