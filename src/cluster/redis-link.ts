@@ -4,6 +4,10 @@
  * scripts, one for its pub/sub subscriptions. Both reconnect with backoff. A command fails
  * within `timeoutMs`, and at once while the connection is down (no offline queue), as
  * BusUnavailable: so a request becomes an error reply in bounded time, never a hang.
+ * node-redis's own `timeout` only covers a command not yet written: one written to a Redis
+ * that then stops answering (stopped, overloaded, a network that drops packets) would wait
+ * for ever, so every command also has a deadline of ours. Redis may still carry out a command
+ * given up on, once it answers again: the store cannot tell us, so neither can the reply.
  * Scripts run by EVALSHA, falling back to EVAL when Redis has forgotten them (NOSCRIPT: a
  * restarted Redis has an empty script cache).
  */
@@ -83,7 +87,7 @@ export class RedisLink {
   /** One command; any failure to get an answer is BusUnavailable. */
   async call(args: readonly string[]): Promise<unknown> {
     try {
-      return await this.commands.sendCommand(args, { timeout: this.options.timeoutMs });
+      return await this.send(args);
     } catch (err) {
       throw this.failure(err);
     }
@@ -92,18 +96,14 @@ export class RedisLink {
   /** Runs a script (EVALSHA, or EVAL after a NOSCRIPT). */
   async run(script: Script, args: readonly string[]): Promise<unknown> {
     try {
-      return await this.commands.sendCommand(['EVALSHA', script.sha, '0', ...args], {
-        timeout: this.options.timeoutMs,
-      });
+      return await this.send(['EVALSHA', script.sha, '0', ...args]);
     } catch (err) {
       if (!(err instanceof ErrorReply && err.message.startsWith('NOSCRIPT'))) {
         throw this.failure(err);
       }
     }
     try {
-      return await this.commands.sendCommand(['EVAL', script.source, '0', ...args], {
-        timeout: this.options.timeoutMs,
-      });
+      return await this.send(['EVAL', script.source, '0', ...args]);
     } catch (err) {
       throw this.failure(err);
     }
@@ -113,6 +113,22 @@ export class RedisLink {
     await Promise.allSettled([this.commands.close(), this.subscriber.close()]);
     this.commands.destroy();
     this.subscriber.destroy();
+  }
+
+  /** Sends one command; its answer, or a rejection once `timeoutMs` has passed without one. */
+  private async send(args: readonly string[]): Promise<unknown> {
+    const { timeoutMs } = this.options;
+    const answer = this.commands.sendCommand(args, { timeout: timeoutMs });
+    answer.catch(() => {}); // given up on below: a late failure is nobody's business
+    let timer: NodeJS.Timeout | undefined;
+    const deadline = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error(`no answer within ${timeoutMs} ms`)), timeoutMs);
+    });
+    try {
+      return await Promise.race([answer, deadline]);
+    } finally {
+      clearTimeout(timer);
+    }
   }
 
   /** A Redis error reply is a bug of ours (a script's); everything else: unreachable. */
