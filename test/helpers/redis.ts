@@ -4,6 +4,9 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import net from 'node:net';
 import { createClient } from '@redis/client';
 import { pino } from 'pino';
@@ -16,9 +19,18 @@ export function uniquePrefix(what: string): string {
   return `rctest:${what}:${process.pid}:${randomBytes(4).toString('hex')}:`;
 }
 
+/** A client for one look or clean-up: fails, rather than waits, when Redis is not there. */
+function oneShotClient(url: string): ReturnType<typeof createClient> {
+  return createClient({
+    url,
+    disableOfflineQueue: true,
+    socket: { reconnectStrategy: false, connectTimeout: 2000 },
+  });
+}
+
 /** Removes every key under `prefix`. */
 export async function deleteKeys(prefix: string, url = SHARED_REDIS): Promise<number> {
-  const client = createClient({ url });
+  const client = oneShotClient(url);
   await client.connect();
   let removed = 0;
   try {
@@ -33,7 +45,7 @@ export async function deleteKeys(prefix: string, url = SHARED_REDIS): Promise<nu
 
 /** The keys under `prefix`, for tests that check what Redis holds. */
 export async function keysUnder(prefix: string, url = SHARED_REDIS): Promise<string[]> {
-  const client = createClient({ url });
+  const client = oneShotClient(url);
   await client.connect();
   const out: string[] = [];
   try {
@@ -82,14 +94,23 @@ export async function freePort(): Promise<number> {
   });
 }
 
-/** A redis-server of the test's own, on a free port: the test may stop and restart it. */
+/**
+ * A redis-server of the test's own, on a free port, in a directory of its own: the test may
+ * stop it (as if it crashed: what it held is gone), freeze it (SIGSTOP: connected, silent),
+ * or shut it down saving its data and start it again with that data (a Redis with
+ * persistence, restarted). `close` stops it and removes the directory.
+ */
 export class PrivateRedis {
   private child: ChildProcess | undefined;
 
-  private constructor(readonly port: number) {}
+  private constructor(
+    readonly port: number,
+    private readonly dir: string,
+  ) {}
 
   static async start(): Promise<PrivateRedis> {
-    const redis = new PrivateRedis(await freePort());
+    const dir = await mkdtemp(join(tmpdir(), 'roomcast-redis-'));
+    const redis = new PrivateRedis(await freePort(), dir);
     await redis.up();
     return redis;
   }
@@ -98,13 +119,25 @@ export class PrivateRedis {
     return `redis://127.0.0.1:${this.port}`;
   }
 
-  /** Starts it (empty: it keeps nothing on disk) and waits until it answers. */
-  async up(): Promise<void> {
-    this.child = spawn(
-      'redis-server',
-      ['--port', String(this.port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'],
-      { stdio: 'ignore' },
-    );
+  /**
+   * Starts it and waits until it answers: empty, unless `keepData` and it was shut down with
+   * `shutdownSaving` (it saves nothing by itself).
+   */
+  async up(o: { keepData?: boolean } = {}): Promise<void> {
+    if (o.keepData !== true) await rm(join(this.dir, DUMP), { force: true });
+    const args = [
+      '--port',
+      String(this.port),
+      '--bind',
+      '127.0.0.1',
+      '--save',
+      '',
+      '--appendonly',
+      'no',
+    ];
+    this.child = spawn('redis-server', [...args, '--dir', this.dir, '--dbfilename', DUMP], {
+      stdio: 'ignore',
+    });
     const deadline = Date.now() + 10_000;
     while (!(await ping(this.port))) {
       if (Date.now() > deadline) throw new Error(`redis-server on ${this.port} did not start`);
@@ -121,7 +154,37 @@ export class PrivateRedis {
     child.kill('SIGKILL');
     await closed;
   }
+
+  /** SHUTDOWN SAVE: it writes what it holds to disk, drops every client and exits. */
+  async shutdownSaving(): Promise<void> {
+    const child = this.child;
+    this.child = undefined;
+    if (child === undefined || child.exitCode !== null) return;
+    const closed = new Promise((resolve) => child.once('close', resolve));
+    const s = net.connect(this.port, '127.0.0.1');
+    s.on('error', () => {}); // the server closes it as it exits
+    s.write('SHUTDOWN SAVE\r\n');
+    await closed;
+    s.destroy();
+  }
+
+  /** SIGSTOP: connections stay open and nothing answers, until `thaw`. */
+  freeze(): void {
+    this.child?.kill('SIGSTOP');
+  }
+
+  thaw(): void {
+    this.child?.kill('SIGCONT');
+  }
+
+  async close(): Promise<void> {
+    this.thaw();
+    await this.down();
+    await rm(this.dir, { recursive: true, force: true });
+  }
 }
+
+const DUMP = 'dump.rdb';
 
 /** True if a Redis answers PING on `port`. */
 function ping(port: number): Promise<boolean> {

@@ -1,0 +1,255 @@
+/**
+ * Redis failing under a running service, with a redis-server of the test's own (never the
+ * shared one): two roomcast processes, members on both.
+ *
+ * - Frozen (SIGSTOP: connected, silent), down (refused) or gone with its subscribers: every
+ *   request that needs it gets ERROR_CODE 16 within --redis-timeout-ms, never silence; HELO
+ *   is still answered; when it answers again, the service goes on, and a chat of node A
+ *   reaches node B (pub/sub resubscribed after the reconnect, and what was published while a
+ *   subscriber was away is fetched from the room's log): each event once, in order (T13).
+ * - Back empty (it keeps nothing on disk): the nodes see the epoch is gone, members of the
+ *   rooms that existed get ERROR_CODE 17 and are closed, and identifiers start past every
+ *   one issued before (T7: no JOIN_ID or ROOM_REF given twice).
+ */
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import type { TcdReply } from '../../src/protocol/tcd-reply.js';
+import { request } from '../../src/protocol/tcd-request-text.js';
+import { frame } from '../helpers/frames.js';
+import { nodeLogs, startNodeCluster, type NodeCluster } from '../helpers/node-cluster.js';
+import { PrivateRedis } from '../helpers/redis.js';
+import { joinRoom, type Joined } from '../helpers/session.js';
+import { waitUntil } from '../helpers/wait.js';
+import type { WireClient } from '../helpers/wire-client.js';
+
+const REDIS_TIMEOUT_MS = 600;
+/** Any reply while Redis fails comes within its timeout and this (two round trips at most). */
+const REPLY_BOUND_MS = 2 * REDIS_TIMEOUT_MS + 1000;
+const unavailable = /^ERROR_CODE: 16\nERROR_DESCRIPTION: Service unavailable: [^\n]+\n$/;
+
+/** Sends `text` and returns the next reply, which must come within REPLY_BOUND_MS. */
+async function ask(c: WireClient, text: string): Promise<TcdReply> {
+  c.send(text);
+  return c.nextReply(REPLY_BOUND_MS);
+}
+
+function assertUnavailable(reply: TcdReply, what: string): void {
+  assert.match(reply.raw, unavailable, `${what}: error 16`);
+}
+
+/** alice on node A and bob on node B, in one room. */
+async function aliceAndBob(
+  cluster: NodeCluster,
+  room: string,
+): Promise<{ alice: WireClient; bob: WireClient; ja: Joined; jb: Joined }> {
+  const alice = await cluster.connect(0);
+  const bob = await cluster.connect(1);
+  const ja = await joinRoom(alice, room, 'alice');
+  const jb = await joinRoom(bob, room, 'bob');
+  await alice.expect(frame.joinedNotice(ja.roomRef, 'bob'));
+  return { alice, bob, ja, jb };
+}
+
+/** How many times node `i` logged that its Redis connection `role` came back. */
+function backCount(cluster: NodeCluster, i: number, role: 'commands' | 'subscriber'): number {
+  const back = new RegExp(`"role":"${role}".*"msg":"redis connection back"`);
+  return cluster.nodes[i]?.logged(back).length ?? 0;
+}
+
+describe('Redis frozen, its subscribers cut, restarted with its data', () => {
+  let redis: PrivateRedis;
+  let cluster: NodeCluster;
+  before(async () => {
+    redis = await PrivateRedis.start();
+    cluster = await startNodeCluster({
+      what: 'outage',
+      url: redis.url,
+      nodes: 2,
+      redisTimeoutMs: REDIS_TIMEOUT_MS,
+    });
+  });
+  after(async () => {
+    await redis.close();
+    await cluster.close();
+  });
+
+  test('frozen: error 16 within the timeout, HELO still answered; thawed, the service goes on', async () => {
+    const { alice, bob, ja } = await aliceAndBob(cluster, 'frozen');
+    const dave = await cluster.connect(1);
+    redis.freeze();
+    try {
+      assertUnavailable(
+        await ask(alice, request.chat(ja.roomRef, ja.joinId, 'alice', 'lost?')),
+        'CHAT',
+      );
+      assertUnavailable(await ask(dave, request.join('frozen', 'dave')), 'first JOIN');
+      dave.send(request.helo('still there'));
+      await dave.expect(frame.helo('still there', cluster.nodes[1]?.port ?? 0));
+    } finally {
+      redis.thaw();
+    }
+    // Redis may yet run the chat it was sent before it froze (the node could not know): bob
+    // gets it at most once, before what follows.
+    alice.send(request.chat(ja.roomRef, ja.joinId, 'alice', 'thawed'));
+    const thawed = frame.chat(ja.roomRef, 'alice', 'thawed');
+    const lost = frame.chat(ja.roomRef, 'alice', 'lost?');
+    for (const c of [alice, bob]) {
+      const first = await c.nextReply(5000);
+      if (first.raw === lost) await c.expect(thawed);
+      else assert.equal(first.raw, thawed);
+      await c.expectNothing();
+    }
+    const jd = await joinRoom(dave, 'frozen', 'dave');
+    assert.equal(jd.roomRef, ja.roomRef);
+    for (const c of [alice, bob]) await c.expect(frame.joinedNotice(ja.roomRef, 'dave'));
+  });
+
+  test("subscribers cut while chats flow: what was published meanwhile comes from the room's log", async () => {
+    const { alice, bob, ja } = await aliceAndBob(cluster, 'cut');
+    const back = (): number =>
+      backCount(cluster, 0, 'subscriber') + backCount(cluster, 1, 'subscriber');
+    const backBefore = back();
+    const chats = (from: number, n: number): { text: string; frames: string } => {
+      let text = '';
+      let frames = '';
+      for (let i = from; i < from + n; i++) {
+        text += request.chat(ja.roomRef, ja.joinId, 'alice', `flow.${i}`);
+        frames += frame.chat(ja.roomRef, 'alice', `flow.${i}`);
+      }
+      return { text, frames };
+    };
+    const before = chats(0, 5);
+    alice.send(before.text);
+    for (const c of [alice, bob]) await c.expect(before.frames);
+    // Every subscriber connection (both nodes') is dropped, and kept from coming back (a
+    // password the connections made before it need not give), while alice's next chats are
+    // published: no later event shows a gap, so only the catch-up from the room's log at the
+    // reconnect can bring them.
+    const seqKey = [`${cluster.prefix}room:${ja.roomRef}`, 'seq'];
+    const seqBefore = Number(await cluster.redis(['HGET', ...seqKey]));
+    await cluster.redis(['CONFIG', 'SET', 'requirepass', 'for-a-while']);
+    const cut = await cluster.redis(['CLIENT', 'KILL', 'TYPE', 'pubsub']);
+    const during = chats(5, 10);
+    alice.send(during.text);
+    await cluster.until(
+      async () => Number(await cluster.redis(['HGET', ...seqKey])) === seqBefore + 10,
+      'the chats published',
+    );
+    await cluster.redis(['CONFIG', 'SET', 'requirepass', '']);
+    assert.ok(Number(cut) >= 2, `subscriber connections cut: ${String(cut)}`);
+    await waitUntil(() => back() >= backBefore + 2, 'both subscribers back');
+    for (const c of [alice, bob]) await c.expect(during.frames, 5000);
+    // And live again (T13: each once, in order).
+    const after = chats(15, 5);
+    alice.send(after.text);
+    for (const c of [alice, bob]) await c.expect(after.frames);
+    for (const c of [alice, bob]) await c.expectNothing();
+    const caughtUp = cluster.nodes.map((n) => n.logged(/"msg":"catching rooms up"/).length);
+    console.log(
+      `subscribers cut: 20 chats, all delivered in order; catch-ups ${caughtUp.join(', ')}`,
+    );
+  });
+
+  test('restarted with its data: error 16 while down, then resubscribed, nobody lost', async () => {
+    const { alice, bob, ja, jb } = await aliceAndBob(cluster, 'restart');
+    const before = [0, 1].map((i) => backCount(cluster, i, 'commands'));
+    await redis.shutdownSaving();
+    assertUnavailable(await ask(alice, request.chat(ja.roomRef, ja.joinId, 'alice', 'x')), 'CHAT');
+    assertUnavailable(await ask(bob, request.chat(jb.roomRef, jb.joinId, 'bob', 'y')), 'CHAT');
+    await redis.up({ keepData: true });
+    await waitUntil(
+      () => [0, 1].every((i) => backCount(cluster, i, 'commands') > (before[i] ?? 0)),
+      'both nodes reconnected',
+    );
+    // The refused chats were never carried out; the first one after is, on both nodes (the
+    // subscribers came back on their own, resubscribed).
+    alice.send(request.chat(ja.roomRef, ja.joinId, 'alice', 'back'));
+    for (const c of [alice, bob]) await c.expect(frame.chat(ja.roomRef, 'alice', 'back'), 5000);
+    bob.send(request.chat(jb.roomRef, jb.joinId, 'bob', 'me too'));
+    for (const c of [alice, bob]) await c.expect(frame.chat(ja.roomRef, 'bob', 'me too'), 5000);
+    for (const c of [alice, bob]) await c.expectNothing();
+  });
+});
+
+test('Redis back empty: members of old rooms get error 17 and are closed; no id is given twice', async (t) => {
+  const redis = await PrivateRedis.start();
+  t.after(() => redis.close());
+  const cluster = await startNodeCluster({
+    what: 'empty',
+    url: redis.url,
+    nodes: 2,
+    redisTimeoutMs: REDIS_TIMEOUT_MS,
+  });
+  t.after(() => cluster.close());
+  try {
+    const { alice, bob, ja, jb } = await aliceAndBob(cluster, 'room');
+    const jo = await joinRoom(alice, 'other', 'alice');
+    // carol and dave are connected, in no room: the loss is nothing to them.
+    const carol = await cluster.connect(1);
+    const dave = await cluster.connect(0);
+    for (const c of [carol, dave]) {
+      c.send(request.helo('here'));
+      await c.nextReply();
+    }
+
+    // Mid-chat, Redis dies: alice's chats get error 16, each in bounded time; bob got
+    // exactly those that were echoed, in order.
+    let stopped = false;
+    let refused = 0;
+    const echoed: string[] = [];
+    for (let i = 0; refused < 3; i++) {
+      assert.ok(i < 200, 'Redis never seen down');
+      if (i === 5) {
+        await redis.down();
+        stopped = true;
+      }
+      const reply = await ask(alice, request.chat(ja.roomRef, ja.joinId, 'alice', `m${i}`));
+      if (reply.type === 'error') {
+        assert.ok(stopped, `an error before Redis stopped: ${reply.raw}`);
+        assertUnavailable(reply, 'CHAT');
+        refused++;
+      } else {
+        assert.equal(reply.raw, frame.chat(ja.roomRef, 'alice', `m${i}`));
+        assert.equal(refused, 0, 'a chat delivered after one was refused while Redis was down');
+        echoed.push(reply.raw);
+      }
+    }
+    await bob.expect(echoed.join(''));
+    assertUnavailable(await ask(carol, request.join('new', 'carol')), 'JOIN');
+    carol.send(request.helo('no hang'));
+    await carol.expect(frame.helo('no hang', cluster.nodes[1]?.port ?? 0));
+
+    // Back, empty: both nodes find the epoch gone and recover; the old rooms are lost.
+    await redis.up();
+    const lost = (ref: number): string =>
+      frame.error(17, `Room order lost: ROOM_REF ${ref}: the cluster store lost its data`);
+    await bob.expect(lost(jb.roomRef), 5000);
+    await bob.expectClosed();
+    const aliceGot = await alice.nextReply(5000);
+    assert.ok([lost(ja.roomRef), lost(jo.roomRef)].includes(aliceGot.raw), aliceGot.raw);
+    await alice.expectClosed();
+    assert.equal(alice.pending, '', 'one error, then the close');
+
+    // The service goes on, past every identifier issued before (T7), and across the nodes.
+    const jc = await joinRoom(carol, 'room', 'carol');
+    const jd = await joinRoom(dave, 'room', 'dave');
+    await carol.expect(frame.joinedNotice(jc.roomRef, 'dave'));
+    const oldRefs = [ja.roomRef, jo.roomRef];
+    const oldIds = [ja.joinId, jb.joinId];
+    assert.equal(jd.roomRef, jc.roomRef, 'one ref for the name');
+    assert.ok(
+      jc.roomRef > Math.max(...oldRefs),
+      `ROOM_REF ${jc.roomRef} after ${oldRefs.join(', ')}`,
+    );
+    for (const id of [jc.joinId, jd.joinId]) {
+      assert.ok(id > Math.max(...oldIds), `JOIN_ID ${id} after ${oldIds.join(', ')}`);
+    }
+    dave.send(request.chat(jd.roomRef, jd.joinId, 'dave', 'from A'));
+    for (const c of [dave, carol]) await c.expect(frame.chat(jd.roomRef, 'dave', 'from A'));
+    carol.send(request.chat(jc.roomRef, jc.joinId, 'carol', 'from B'));
+    for (const c of [dave, carol]) await c.expect(frame.chat(jc.roomRef, 'carol', 'from B'));
+  } catch (err) {
+    console.log(nodeLogs(cluster));
+    throw err;
+  }
+});
