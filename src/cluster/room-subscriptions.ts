@@ -145,9 +145,15 @@ export class RoomSubscriptions {
       .then(
         (reply) => this.fetched(ref, from, reply),
         (err: unknown) => {
-          // Redis is down: the subscriber's reconnect catches every room up.
+          // Down, slow or refusing: look again while the room is watched. The subscriber's
+          // reconnect also catches every room up, but a Redis that only stopped answering
+          // for a while never drops it, and a member whose join event is in the log (a JOIN
+          // waiting for it) must not wait for the room's next event to come.
           this.fetching.delete(ref);
           this.log.warn({ ref, err: String(err) }, 'cannot fetch a room log yet');
+          setTimeout(() => {
+            if (this.feeds.isWatched(ref)) this.fill(ref);
+          }, REFETCH_MS * 10).unref();
         },
       );
   }

@@ -150,6 +150,29 @@ describe('Redis frozen, its subscribers cut, restarted with its data', () => {
     );
   });
 
+  test("a room's log Redis will not read for a while: the JOIN waiting on it still completes", async () => {
+    const alice = await cluster.connect(0);
+    const ja = await joinRoom(alice, 'unread', 'alice');
+    // Node B has nobody in the room: bob's join event is published before node B subscribes,
+    // so it can only come from the log, which Redis refuses to read for now (XRANGE denied
+    // to the connections already made: the refusal a slow Redis's timeouts would give).
+    await cluster.redis(['ACL', 'SETUSER', 'default', '-xrange']);
+    const bob = await cluster.connect(1);
+    try {
+      bob.send(request.join('unread', 'bob'));
+      await alice.expect(frame.joinedNotice(ja.roomRef, 'bob'));
+      await cluster.nodes[1]?.waitForLog(/"msg":"cannot fetch a room log yet"/);
+    } finally {
+      await cluster.redis(['ACL', 'SETUSER', 'default', '+xrange']);
+    }
+    // Nothing else happens in the room: the node must look at the log again by itself.
+    const reply = await bob.nextReply(5000);
+    assert.equal(reply.type, 'joined', reply.raw);
+    await bob.expect(frame.joinedNotice(ja.roomRef, 'bob'));
+    alice.send(request.chat(ja.roomRef, ja.joinId, 'alice', 'read again'));
+    for (const c of [alice, bob]) await c.expect(frame.chat(ja.roomRef, 'alice', 'read again'));
+  });
+
   test('restarted with its data: error 16 while down, then resubscribed, nobody lost', async () => {
     const { alice, bob, ja, jb } = await aliceAndBob(cluster, 'restart');
     const before = [0, 1].map((i) => backCount(cluster, i, 'commands'));
