@@ -1,7 +1,8 @@
 /**
  * `roomcast serve` as a real child process on a free port, for tests of process behaviour and
- * the soak: its memory is its own (read from /proc/<pid>/status), and its log is scanned as
- * it streams (only a tail is kept). It is killed after `lifetimeMs` whatever happens.
+ * the soak and the cluster: its memory is its own (read from /proc/<pid>/status), and its log
+ * is scanned as it streams (a tail for failure messages, and its last lines for tests that
+ * wait on one). It is killed after `lifetimeMs` whatever happens.
  */
 import { spawn, type ChildProcessByStdio } from 'node:child_process';
 import { readFileSync } from 'node:fs';
