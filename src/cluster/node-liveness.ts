@@ -1,8 +1,11 @@
 /**
  * Which nodes are alive, and what happens to the members of one that is not. Every node
- * renews its entry in a sorted set every second, scored by when it should be taken for dead
- * (`--node-timeout-ms` minus two seconds of slack). Every node also looks, every second, for
- * entries past their time; the first to take a dead node's lock (SET NX) runs the reap
+ * renews its entry in a sorted set every beat (a second, or a sixth of `--node-timeout-ms`
+ * if that is shorter), scored by when it should be taken for dead: the timeout less two
+ * beats, one for the reaper's look to come round and one for its round trips. So a node is
+ * taken for dead only after missing several beats (a pause of half the 3 s minimum is not a
+ * death), and its members have left within the timeout. Every node also looks, every beat,
+ * for entries past their time; the first to take a dead node's lock (SET NX) runs the reap
  * script, which publishes the leave notice of each of its members, once, through the rooms'
  * ordered path. So within the timeout after a node dies (SIGKILL, power cut), its members have
  * left every room on every node.
@@ -24,9 +27,8 @@ export interface LivenessEvents {
   epochLost(): void;
 }
 
+/** The longest beat. */
 const EVERY_MS = 1000;
-/** Time between the last heartbeat's deadline and the reaper's look, at worst. */
-const SLACK_MS = 2000;
 
 export class NodeLiveness {
   /** The highest JOIN_ID and ROOM_REF counters seen: the floor after a loss of data. */
@@ -52,7 +54,7 @@ export class NodeLiveness {
     await this.reap(this.keys.nodeId, 'a previous run of this node');
     await this.link.call(['DEL', this.keys.reapedMark(this.keys.nodeId)]);
     await this.beat();
-    this.timer = setInterval(() => void this.tick(), EVERY_MS);
+    this.timer = setInterval(() => void this.tick(), this.everyMs);
     this.timer.unref();
   }
 
@@ -60,6 +62,11 @@ export class NodeLiveness {
   async stop(): Promise<void> {
     if (this.timer !== undefined) clearInterval(this.timer);
     await this.link.call(['ZREM', this.keys.nodes, this.keys.nodeId]).catch(() => {});
+  }
+
+  /** The beat: renewal and the reaper's look. */
+  private get everyMs(): number {
+    return Math.min(EVERY_MS, Math.floor(this.settings.nodeTimeoutMs / 6));
   }
 
   private async tick(): Promise<void> {
@@ -73,7 +80,7 @@ export class NodeLiveness {
   }
 
   private async beat(): Promise<void> {
-    const deadline = Date.now() + Math.max(1000, this.settings.nodeTimeoutMs - SLACK_MS);
+    const deadline = Date.now() + this.settings.nodeTimeoutMs - 2 * this.everyMs;
     const reply = (await this.link.run(this.scripts.heartbeat, [
       ...this.settings.scriptArgs(),
       this.keys.nodeId,

@@ -12,6 +12,7 @@ import { request } from '../../src/protocol/tcd-request-text.js';
 import { frame } from '../helpers/frames.js';
 import { nodeLogs, startNodeCluster } from '../helpers/node-cluster.js';
 import { joinRoom } from '../helpers/session.js';
+import { waitUntil } from '../helpers/wait.js';
 import type { WireClient } from '../helpers/wire-client.js';
 
 const NODE_TIMEOUT_MS = 3000;
@@ -27,7 +28,7 @@ async function nextSorted(c: WireClient, n: number, timeoutMs = 2000): Promise<s
 
 const reaped = /"msg":"node reaped"/;
 
-test("SIGKILL: the others publish its members' leave notices within the node timeout, once", async (t) => {
+test("SIGKILL: the others publish its members' leave notices within the node timeout, once; a pause is no death", async (t) => {
   const cluster = await startNodeCluster({
     what: 'sigkill',
     nodes: 3,
@@ -45,7 +46,7 @@ test("SIGKILL: the others publish its members' leave notices within the node tim
     // Room one: a member on every node, and dave on the node that dies.
     const one = await joinRoom(alice, 'one', 'alice');
     const jb = await joinRoom(bob, 'one', 'bob');
-    await joinRoom(carol, 'one', 'carol');
+    const jc = await joinRoom(carol, 'one', 'carol');
     await joinRoom(dave, 'one', 'dave');
     await carol.expect(frame.joinedNotice(one.roomRef, 'dave'));
     await alice.expect(
@@ -62,6 +63,26 @@ test("SIGKILL: the others publish its members' leave notices within the node tim
     const three = await joinRoom(dave, 'three', 'dave');
     const dying = cluster.nodes[2];
     if (dying === undefined) throw new Error('nodes');
+
+    // First a pause of a third of the node timeout (SIGSTOP, the way a long GC or a busy
+    // machine stops a process): the node is silent, not dead, and nobody takes it for dead.
+    const pausedAt = performance.now();
+    dying.child.kill('SIGSTOP');
+    try {
+      await waitUntil(() => performance.now() - pausedAt >= NODE_TIMEOUT_MS / 3, 'the pause');
+    } finally {
+      dying.child.kill('SIGCONT');
+    }
+    await carol.expect(frame.joinedNotice(two.roomRef, 'alice'));
+    carol.send(request.chat(jc.roomRef, jc.joinId, 'carol', 'just paused'));
+    for (const c of [alice, bob, carol, dave]) {
+      await c.expect(frame.chat(one.roomRef, 'carol', 'just paused'));
+    }
+    assert.deepEqual(
+      cluster.nodes.map((n) => n.logged(reaped).length),
+      [0, 0, 0],
+      'a paused node taken for dead',
+    );
 
     const killedAt = performance.now();
     dying.kill();
