@@ -174,10 +174,15 @@ export class TcdParser implements LineSink {
   private blockLine(text: string, bytes: number): void {
     const block = this.block;
     if (block === undefined) return;
-    block.bytes += bytes + 1;
-    if (block.bytes > this.limits.maxRequestBytes) {
-      this.oversize();
-      return;
+    // The blank line that ends a request is not part of it: it may not push it over the
+    // limit (the skip would then run past the request's end and swallow the next one).
+    const ending = text === '' && (block.message === undefined || block.message.length > 0);
+    if (!ending) {
+      block.bytes += bytes + 1;
+      if (block.bytes > this.limits.maxRequestBytes) {
+        this.oversize();
+        return;
+      }
     }
     if (block.message !== undefined) {
       this.messageLine(block, text, bytes);

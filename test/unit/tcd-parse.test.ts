@@ -103,6 +103,20 @@ describe('TcdParser limits', () => {
     ]);
   });
 
+  test('T12 the blank line that ends a request at the size limit does not take the next request with it', () => {
+    // Found by the property test: a request of exactly the limit, ended by its blank line.
+    const parser = new TcdParser({ maxRequestBytes: 18, maxMessageBytes: 1 });
+    const out = [
+      ...parser.push(Buffer.from('CHAT: CLIENT_IP: 0')),
+      ...parser.quiet(),
+      ...parser.push(Buffer.from('\n\nHELO after\n')),
+    ];
+    assert.deepEqual(normalise(out), [
+      { code: 1 },
+      { type: 'helo', text: 'after' },
+    ]);
+  });
+
   test('UTF-8 split mid-character decodes whole', () => {
     const parser = new TcdParser(limits);
     const bytes = Buffer.from('HELO 😀é\n');
