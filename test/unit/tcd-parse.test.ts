@@ -111,10 +111,7 @@ describe('TcdParser limits', () => {
       ...parser.quiet(),
       ...parser.push(Buffer.from('\n\nHELO after\n')),
     ];
-    assert.deepEqual(normalise(out), [
-      { code: 1 },
-      { type: 'helo', text: 'after' },
-    ]);
+    assert.deepEqual(normalise(out), [{ code: 1 }, { type: 'helo', text: 'after' }]);
   });
 
   test('UTF-8 split mid-character decodes whole', () => {
