@@ -1,11 +1,16 @@
 /**
  * The seams' contract (src/bus/bus.ts), one suite for every implementation: the in-process
- * LocalRooms (one node), the deliberately delayed and reordering in-process cluster, and Redis
+ * LocalRooms (one node), the deliberately delayed and reordering in-process cluster, the hub
+ * that `--workers` shares without Redis (room-hub.ts, each node its own stream), and Redis
  * (real, at 127.0.0.1:6379, under a prefix unique to the run, removed after). What every bus
  * must do for the server to keep PROTOCOL.md's rules, whatever it is made of.
  */
 import assert from 'node:assert/strict';
+import { rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
+import { pino } from 'pino';
 import {
   isPromise,
   type Awaitable,
@@ -14,6 +19,8 @@ import {
   type RoomEvent,
 } from '../../src/bus/bus.js';
 import { LocalRooms } from '../../src/bus/local-rooms.js';
+import { HubRooms } from '../../src/cluster/hub-rooms.js';
+import { RoomHub } from '../../src/cluster/room-hub.js';
 import { DelayedCluster } from '../fixtures/delayed-cluster.js';
 import { deleteKeys, redisSeams, uniquePrefix } from '../helpers/redis.js';
 import { waitUntil } from '../helpers/wait.js';
@@ -39,6 +46,8 @@ function node(bus: RoomBus, directory: Directory): Node {
   return n;
 }
 
+let hubs = 0;
+
 const implementations: Implementation[] = [
   {
     name: 'in-process (LocalRooms)',
@@ -63,6 +72,29 @@ const implementations: Implementation[] = [
           await Promise.all(nodes.map((x) => x.bus.close()));
         },
       });
+    },
+  },
+  {
+    name: 'the hub of --workers (one Unix socket per node)',
+    maxNodes: 3,
+    start: async (n) => {
+      const path = join(tmpdir(), `roomcast-contract-hub-${process.pid}-${++hubs}.sock`);
+      rmSync(path, { force: true });
+      const hub = new RoomHub(pino({ level: 'silent' }));
+      await hub.listen(path);
+      const nodes: Node[] = [];
+      for (let i = 0; i < n; i++) {
+        const rooms = await HubRooms.connect(path, () => {});
+        nodes.push(node(rooms, rooms));
+      }
+      return {
+        nodes,
+        close: async () => {
+          await Promise.all(nodes.map((x) => x.bus.close()));
+          await hub.close();
+          rmSync(path, { force: true });
+        },
+      };
     },
   },
   {

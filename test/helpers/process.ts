@@ -52,6 +52,18 @@ export async function spawnServer(
     ['--import', 'tsx', 'src/cli/main.ts', 'serve', '--host', '127.0.0.1', '--port', '0', ...args],
     { stdio: ['ignore', 'ignore', 'pipe'], env },
   );
+  return adoptServer(child, args, lifetimeMs);
+}
+
+/**
+ * A server already spawned (by `./start.sh`, say) with stderr piped: waits for it to serve and
+ * watches it as `spawnServer` does. `args` are its `serve` flags (for `--workers`).
+ */
+export async function adoptServer(
+  child: ChildProcessByStdio<null, null, Readable>,
+  args: readonly string[],
+  lifetimeMs: number,
+): Promise<ServerProcess> {
   const guard = setTimeout(() => child.kill('SIGKILL'), lifetimeMs);
   const exited = new Promise<number | null>((resolve) =>
     child.once('exit', (code) => {
@@ -80,9 +92,12 @@ export async function spawnServer(
     }
   });
   let startTimer: NodeJS.Timeout | undefined;
+  // With --workers N every worker logs `serving` (the same ports): the service is up at the Nth.
+  const workersAt = args.indexOf('--workers');
+  let servingToCome = workersAt === -1 ? 1 : Number(args[workersAt + 1]);
   const ports = await new Promise<ServerProcess['ports']>((resolve, reject) => {
     onLine = (line) => {
-      if (!line.includes('"msg":"serving"')) return;
+      if (!line.includes('"msg":"serving"') || --servingToCome > 0) return;
       const port = (key: string): { [k: string]: number } => {
         const m = new RegExp(`"${key}":(\\d+)`).exec(line);
         return m === null ? {} : { [key]: Number(m[1]) };

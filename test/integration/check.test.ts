@@ -1,6 +1,7 @@
 /**
  * `roomcast check` against roomcast itself: every check passes, KILL_SERVICE included, both
- * in-process and against a real `roomcast serve`; and the command line's output and exit status.
+ * in-process and against a real `roomcast serve` (one process, and two workers); and the command
+ * line's output and exit status.
  */
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
@@ -89,35 +90,36 @@ test('--only picks groups and rule ids; --skip-kill leaves T14 out', () => {
   assert.equal(ids([]).at(-1), 'T14');
 });
 
-describe('command line against `roomcast serve` (a real process)', () => {
-  let serve: ServerProcess;
-  before(async () => {
-    serve = await spawnServer();
-  });
-  after(() => serve.kill());
+for (const flags of [[], ['--workers', '2']])
+  describe(`command line against \`${['roomcast serve', ...flags].join(' ')}\` (a real process)`, () => {
+    let serve: ServerProcess;
+    before(async () => {
+      serve = await spawnServer(flags);
+    });
+    after(() => serve.kill());
 
-  test('one PASS line per check, then the totals', async () => {
-    const args = [...checkCli(serve.port), '--skip-kill', '--quiet', '80', '--timeout', '1000'];
-    const { stdout } = await run('node', args, { timeout: 30_000 });
-    // Every check but KILL_SERVICE, once each: a run of no checks cannot pass for one.
-    const expected = passLines(false);
-    assert.deepEqual(stdout.trimEnd().split('\n'), [
-      ...expected,
-      `${expected.length} passed, 0 failed`,
-    ]);
-  });
+    test('one PASS line per check, then the totals', async () => {
+      const args = [...checkCli(serve.port), '--skip-kill', '--quiet', '80', '--timeout', '1000'];
+      const { stdout } = await run('node', args, { timeout: 30_000 });
+      // Every check but KILL_SERVICE, once each: a run of no checks cannot pass for one.
+      const expected = passLines(false);
+      assert.deepEqual(stdout.trimEnd().split('\n'), [
+        ...expected,
+        `${expected.length} passed, 0 failed`,
+      ]);
+    });
 
-  test('KILL_SERVICE (last) closes every connection, and the process exits 0', async () => {
-    const args = [...checkCli(serve.port), '--only', 'T14', '--timeout', '500'];
-    const { stdout } = await run('node', args, { timeout: 30_000 }).catch(failed);
-    assert.equal(stdout, 'PASS T14 KILL_SERVICE stops the server\n1 passed, 0 failed\n');
-    const exited = await Promise.race([
-      serve.exited,
-      new Promise((r) => setTimeout(() => r('running'), 5000)),
-    ]);
-    assert.equal(exited, 0);
+    test('KILL_SERVICE (last) closes every connection, and the process exits 0', async () => {
+      const args = [...checkCli(serve.port), '--only', 'T14', '--timeout', '500'];
+      const { stdout } = await run('node', args, { timeout: 30_000 }).catch(failed);
+      assert.equal(stdout, 'PASS T14 KILL_SERVICE stops the server\n1 passed, 0 failed\n');
+      const exited = await Promise.race([
+        serve.exited,
+        new Promise((r) => setTimeout(() => r('running'), 5000)),
+      ]);
+      assert.equal(exited, 0);
+    });
   });
-});
 
 test('command line: a FAIL line says expected and got; exit 1; --json; unreachable server', async () => {
   const broken = await startNaiveServer({ noEcho: true });
