@@ -227,17 +227,22 @@ export function summaryLines(rows: Row[], names: ScenarioName[]): string[] {
           .join(' '),
       );
     }
-    const a = med.roomcast;
-    for (const peer of SERVER_NAMES) {
+    // roomcast against every other server; and workers2 against NATS, its rival on two cores.
+    const pairs: [ServerName, ServerName][] = SERVER_NAMES.filter((p) => p !== 'roomcast').map(
+      (p) => ['roomcast', p],
+    );
+    pairs.push(['workers2', 'nats']);
+    for (const [mine, peer] of pairs) {
+      const a = med[mine];
       const b = med[peer];
-      if (!a || !b || peer === 'roomcast') continue;
-      peers.add(peer);
+      if (!a || !b) continue;
+      if (mine === 'roomcast') peers.add(peer);
       // No ratio against (or of) a server that never completed the scenario.
-      const both = succeeded.has('roomcast') && succeeded.has(peer);
+      const both = succeeded.has(mine) && succeeded.has(peer);
       const cells = cols.map(([h, key]) =>
         fmt(both ? (a[key] ?? NaN) / (b[key] ?? NaN) : NaN, 2).padStart(width(h)),
       );
-      const label = `roomcast/${peer}`;
+      const label = `${mine}/${peer}`;
       out.push(
         [name.padEnd(W[0] ?? 0), label.padEnd(W[1] ?? 0), ''.padEnd(W[2] ?? 0), ...cells].join(' '),
       );
@@ -248,7 +253,7 @@ export function summaryLines(rows: Row[], names: ScenarioName[]): string[] {
       '',
       `roomcast/<peer> = roomcast's median / the peer's (${[...peers].join(', ')}); ` +
         'deliv/s: higher is better for roomcast; the rest: lower; "-" where a side had no ' +
-        'successful run. ok = successful runs / runs.',
+        'successful run. ok = successful runs / runs. workers2/nats: the same, of workers2.',
     );
   if (mine.some((r) => r.nodes > 1 || Number.isFinite(r.redis_cpu_s)))
     out.push(

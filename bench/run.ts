@@ -2,14 +2,16 @@
 // its own cluster mode, on the same fan-out workloads, in one invocation.
 //
 //   node --import tsx bench/run.ts [scenario...] [--runs N]
-//        [--only roomcast,baseline,cluster1,cluster2,ngircd,nats]
+//        [--only roomcast,baseline,workers2,cluster1,cluster2,ngircd,nats]
 //        [--roomcast-cmd "node dist/cli/main.js serve"] [--baseline-cmd "node /old/dist/cli/main.js serve"]
-//        [--redis redis://127.0.0.1:6379] [--ngircd-oper] [--json out.json]
+//        [--redis redis://127.0.0.1:6379] [--ngircd-oper] [--warmup N] [--json out.json]
 //
 // Each run starts the server fresh on a free 127.0.0.1 port (a cluster: each node on its own),
 // drives it with the C load generator, samples the server's CPU (utime+stime) and RSS from
 // /proc around the run, then kills it (a cluster: then removes the run's Redis keys). The
-// order of the servers rotates from run to run; the table shows medians over --runs.
+// order of the servers rotates from run to run; the table shows medians over --runs. With
+// --warmup N the fresh server first serves the scenario's load N times unmeasured (not for
+// the memory scenarios), as a server that has been running would have.
 import { type ChildProcess, execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -28,12 +30,14 @@ import {
   ngircdSpec,
   nodeLogs,
   natsSpec,
+  processTree,
   repoRoot,
   roomcastSpec,
   SERVER_NAMES,
   sleep,
   stopServer,
   which,
+  workersSpec,
   type ServerName,
   type ServerSpec,
 } from './servers.ts';
@@ -123,6 +127,7 @@ async function runOnce(
   spec: ServerSpec,
   run: number,
   oper: boolean,
+  warmups: number,
 ): Promise<Row> {
   const dir = mkdtempSync(join(tmpdir(), `roomcast-bench-${spec.name}-`));
   tempDirs.add(dir);
@@ -141,7 +146,20 @@ async function runOnce(
       });
     }
     const srv = await launch(spec, dir, (c) => (started.push(c), live.add(c)));
-    const pids = srv.nodes.map((n) => n.child.pid ?? -1);
+    // Every process of the server: a --workers primary's workers too (started by now).
+    const pids = processTree(srv.nodes.map((n) => n.child.pid ?? -1));
+    const load = {
+      ...sc.workload,
+      port: srv.port,
+      ...(srv.nodes.length > 1 ? { ports: srv.nodes.map((n) => n.port) } : {}),
+      protocol: spec.protocol,
+      ...(oper && spec.protocol === 'irc' ? { ircOper: 'bench:bench' } : {}),
+      signal: abort.signal,
+    };
+    for (let w = 1; w <= (sc.memory ? 0 : warmups); w++) {
+      const warm = await runLoadgen(load);
+      if (!warm.ok) throw new Error(`warm-up ${w} failed: ${warm.stderr.trim().slice(-300)}`);
+    }
     await sleep(200);
     const rssStart = sum(pids, (p) => statusKb(p, 'VmRSS'));
     const cpuStart = sum(pids, cpuSeconds);
@@ -149,12 +167,7 @@ async function runOnce(
     let cpuReady = NaN;
     let redisCpuReady = NaN;
     const r = await runLoadgen({
-      ...sc.workload,
-      port: srv.port,
-      ...(srv.nodes.length > 1 ? { ports: srv.nodes.map((n) => n.port) } : {}),
-      protocol: spec.protocol,
-      ...(oper && spec.protocol === 'irc' ? { ircOper: 'bench:bench' } : {}),
-      signal: abort.signal,
+      ...load,
       onReady: async () => {
         if (sc.settleMs > 0) await sleep(sc.settleMs);
         rssReady = sum(pids, (p) => statusKb(p, 'VmRSS'));
@@ -270,6 +283,11 @@ async function chooseServers(
     else if (explicit)
       throw new Error('--only baseline needs --baseline-cmd or ROOMCAST_BENCH_BASELINE_CMD');
   }
+  if (wanted.has('workers2')) {
+    if (noDist)
+      console.error('workers2: dist/cli/main.js not found (npm run build); skipping workers2');
+    else specs.push(workersSpec(cmd));
+  }
   const clusters = CLUSTER_NAMES.filter((n) => wanted.has(n));
   if (clusters.length > 0) {
     loopbackRedis(redisUrl); // a setup error (exit 2) if it is not a loopback redis:// URL
@@ -306,6 +324,7 @@ async function main(): Promise<number> {
       'baseline-cmd': { type: 'string' },
       redis: { type: 'string' },
       'ngircd-oper': { type: 'boolean', default: false },
+      warmup: { type: 'string', default: '0' },
       json: { type: 'string' },
       help: { type: 'boolean', short: 'h', default: false },
     },
@@ -333,6 +352,9 @@ async function main(): Promise<number> {
     );
   const runs = Number(values.runs);
   if (!Number.isInteger(runs) || runs < 1) throw new Error('--runs wants a positive integer');
+  const warmups = Number(values.warmup);
+  if (!Number.isInteger(warmups) || warmups < 0)
+    throw new Error('--warmup wants a whole number of warm-up runs');
   const specs = await chooseServers(
     parseOnly(values.only),
     values.only !== undefined,
@@ -343,7 +365,9 @@ async function main(): Promise<number> {
   if (specs.length === 0) throw new Error('no server to benchmark');
   ensureLoadgen();
   console.log(
-    `roomcast bench: ${names.join(' ')} x ${runs} run(s); servers: ${specs.map((s) => s.name).join(', ')}`,
+    `roomcast bench: ${names.join(' ')} x ${runs} run(s)` +
+      (warmups > 0 ? `, each after ${warmups} warm-up run(s)` : '') +
+      `; servers: ${specs.map((s) => s.name).join(', ')}`,
   );
   console.log(
     "note: the load generator and the server share this machine's cores; nothing is pinned.",
@@ -359,7 +383,7 @@ async function main(): Promise<number> {
       const k = (run - 1) % specs.length; // rotate who goes first
       for (const spec of [...specs.slice(k), ...specs.slice(0, k)]) {
         if (gaveUp.has(spec.name)) continue;
-        const row = await runOnce(name, sc, spec, run, values['ngircd-oper']);
+        const row = await runOnce(name, sc, spec, run, values['ngircd-oper'], warmups);
         rows.push(row);
         console.log(runLine(row));
         if (row.error !== undefined || row.timed_out) {

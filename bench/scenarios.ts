@@ -8,6 +8,11 @@ export interface Scenario {
   readonly workload: Workload;
   /** Pause after the joins settle before sampling the server's RSS (lets it go quiet). */
   readonly settleMs: number;
+  /**
+   * Memory per connection is its point: never warmed up (`--warmup`), since a warm-up's heap
+   * would already be grown when the RSS before the joins is read.
+   */
+  readonly memory?: true;
 }
 
 export const scenarios = {
@@ -36,6 +41,7 @@ export const scenarios = {
     description: '10 000 mostly idle clients in 100 rooms; 100 senders x 10 messages at 500/s',
     workload: { clients: 10000, rooms: 100, senders: 100, messages: 10, rate: 500, timeoutS: 240 },
     settleMs: 1000,
+    memory: true,
   },
   // Not in the default list (bench/README.md, "Scenarios"):
   rate50k: {
@@ -58,6 +64,7 @@ export const scenarios = {
     description: '5 000 mostly idle clients in 50 rooms; 50 senders x 10 messages at 500/s',
     workload: { clients: 5000, rooms: 50, senders: 50, messages: 10, rate: 500, timeoutS: 180 },
     settleMs: 1000,
+    memory: true,
   },
   room1000: {
     description: '1 000 clients in 1 room, 10 senders x 200 messages at full speed',

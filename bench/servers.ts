@@ -1,7 +1,8 @@
 // The servers the benchmark can drive, and starting and stopping one of them: roomcast (the
-// current build), baseline (an earlier roomcast build), cluster1 and cluster2 (the current
-// build in cluster mode over Redis: one node, two nodes), ngIRCd (IRC) and NATS. Each run gets
-// fresh processes, each on a free 127.0.0.1 port.
+// current build), baseline (an earlier roomcast build), workers2 (the current build with
+// --workers 2), cluster1 and cluster2 (the current build in cluster mode over Redis: one node,
+// two nodes), ngIRCd (IRC) and NATS. Each run gets fresh processes, each on a free 127.0.0.1
+// port.
 import { type ChildProcess, spawn } from 'node:child_process';
 import { closeSync, existsSync, mkdirSync, openSync, readFileSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
@@ -17,6 +18,7 @@ export const HOST = '127.0.0.1';
 export const SERVER_NAMES = [
   'roomcast',
   'baseline',
+  'workers2',
   'cluster1',
   'cluster2',
   'ngircd',
@@ -42,6 +44,12 @@ export interface ServerSpec {
   command(port: number, dir: string, node: number): { cmd: string; args: string[] };
   /** Cluster mode: the Redis the nodes share and the key prefix of the run in `dir`. */
   cluster?: { redis: string; prefix(dir: string): string };
+  /**
+   * Up only once its log has `count` lines that include `text` (every worker's `serving`: the
+   * port accepts as soon as the first worker listens, and connections made before the others
+   * listen would all go to it). Its processes are then the one started and its children.
+   */
+  ready?: { text: string; count: number };
 }
 
 export function which(bin: string, extra: string[] = []): string | undefined {
@@ -55,7 +63,7 @@ export function which(bin: string, extra: string[] = []): string | undefined {
  * are substituted and nothing is appended.
  */
 export function roomcastSpec(
-  name: 'roomcast' | 'baseline' | 'cluster1' | 'cluster2',
+  name: 'roomcast' | 'baseline' | 'workers2' | 'cluster1' | 'cluster2',
   cmdline: string,
 ): ServerSpec {
   const words = cmdline.trim().split(/\s+/);
@@ -69,6 +77,26 @@ export function roomcastSpec(
         .map((w) => w.replaceAll('{port}', String(port)).replaceAll('{host}', HOST));
       if (!hasPort) args.push('--host', HOST, '--port', String(port), '--log-level', 'warn');
       return { cmd: words[0] ?? 'node', args };
+    },
+  };
+}
+
+/**
+ * The roomcast command `cmdline` (as for roomcastSpec) with `--workers 2`, rooms shared
+ * through the primary's hub (no Redis). Its log level is info, for the workers' `serving`
+ * lines; that also logs each connection's opening and closing (a line each, no more).
+ */
+export function workersSpec(cmdline: string): ServerSpec {
+  const plain = roomcastSpec('workers2', cmdline);
+  return {
+    ...plain,
+    ready: { text: '"msg":"serving"', count: 2 },
+    command(port, dir, node) {
+      const c = plain.command(port, dir, node);
+      const level = c.args.indexOf('--log-level');
+      if (level !== -1) c.args.splice(level, 2);
+      c.args.push('--workers', '2', '--log-level', 'info');
+      return c;
     },
   };
 }
@@ -151,6 +179,37 @@ async function waitForPort(port: number, child: ChildProcess): Promise<boolean> 
   return false;
 }
 
+/** True once `spec.ready`'s lines are in the node's log (at once without it); false after 15 s. */
+async function waitForLog(spec: ServerSpec, node: LaunchedNode): Promise<boolean> {
+  const ready = spec.ready;
+  if (ready === undefined) return true;
+  const deadline = Date.now() + 15_000;
+  while (Date.now() < deadline) {
+    if (node.child.exitCode !== null || node.child.signalCode !== null) break;
+    const log = existsSync(node.log) ? readFileSync(node.log, 'utf8') : '';
+    if (log.split(ready.text).length - 1 >= ready.count) return true;
+    await sleep(50);
+  }
+  return false;
+}
+
+/** `pids` and all their descendants (the workers of a --workers primary). */
+export function processTree(pids: readonly number[]): number[] {
+  const out: number[] = [];
+  const visit = (pid: number): void => {
+    out.push(pid);
+    let children: string;
+    try {
+      children = readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8');
+    } catch {
+      return; // gone, or not a pid
+    }
+    for (const c of children.trim().split(/\s+/)) if (c !== '') visit(Number(c));
+  };
+  for (const pid of pids) visit(pid);
+  return out;
+}
+
 export interface LaunchedNode {
   child: ChildProcess;
   port: number;
@@ -197,7 +256,9 @@ export async function launch(
     onSpawn?.(child);
     nodes.push(node);
   }
-  const up = await Promise.all(nodes.map((n) => waitForPort(n.port, n.child)));
+  const up = await Promise.all(
+    nodes.map(async (n) => (await waitForPort(n.port, n.child)) && waitForLog(spec, n)),
+  );
   const down = nodes.find((_, k) => !up[k]);
   if (down !== undefined) {
     await Promise.all(nodes.map((n) => stopServer(n.child)));

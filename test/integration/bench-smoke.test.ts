@@ -1,6 +1,7 @@
 /**
- * The benchmark's load generator against a real roomcast, a real two-node roomcast cluster
- * (over the shared Redis) and a real nats-server, briefly: every expected delivery arrives
+ * The benchmark's load generator against a real roomcast, `roomcast serve --workers 2` as the
+ * runner starts it, a real two-node roomcast cluster (over the shared Redis) and a real
+ * nats-server, briefly: every expected delivery arrives
  * exactly once and in order. Counts only; speed is measured by `npm run bench`. Also the
  * summary's ratio rows (roomcast / each other server present).
  */
@@ -13,7 +14,15 @@ import { runLoadgen } from '../../bench/loadgen.ts';
 import { failedRow, summaryLines, type Row } from '../../bench/report.ts';
 import { RedisProbe } from '../../bench/redis.ts';
 import { scenarios } from '../../bench/scenarios.ts';
-import { clusterSpec, launch, natsSpec, repoRoot, stopServer } from '../../bench/servers.ts';
+import {
+  clusterSpec,
+  launch,
+  natsSpec,
+  processTree,
+  repoRoot,
+  stopServer,
+  workersSpec,
+} from '../../bench/servers.ts';
 import { keysUnder, SHARED_REDIS } from '../helpers/redis.js';
 import { startServer } from '../helpers/server.js';
 
@@ -113,7 +122,31 @@ test(
   },
 );
 
-test('bench summary: a ratio row roomcast/<peer> for every other server, "-" for a failed one', () => {
+test(
+  'bench smoke over workers2: up once both workers serve, its processes the primary and two workers',
+  { skip: existsSync(DIST_MAIN) ? false : `${DIST_MAIN} is not built (npm run build)` },
+  async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'roomcast-bench-smoke-'));
+    const srv = await launch(workersSpec('node dist/cli/main.js serve'), dir);
+    try {
+      const pids = processTree([srv.child.pid ?? -1]);
+      assert.equal(pids.length, 3, `primary and workers: ${pids.join(' ')}`);
+      const r = await runLoadgen({ ...scenarios.smoke.workload, port: srv.port, timeoutS: 10 });
+      assert.equal(r.expected, 2 * 50 * 10);
+      assert.equal(r.deliveries, r.expected, r.stderr);
+      assert.deepEqual(
+        [r.lost, r.duplicated, r.reordered, r.foreign, r.errors, r.disconnects],
+        [0, 0, 0, 0, 0, 0],
+      );
+      assert.ok(r.ok, r.stderr);
+    } finally {
+      await stopServer(srv.child);
+      rmSync(dir, { recursive: true, force: true });
+    }
+  },
+);
+
+test('bench summary: a ratio row roomcast/<peer> for every other server and workers2/nats, "-" for a failed one', () => {
   const row = (server: Row['server'], deliveriesPerS: number): Row => ({
     ...failedRow('smoke', server, 1, '', ''),
     ok: true,
@@ -126,6 +159,7 @@ test('bench summary: a ratio row roomcast/<peer> for every other server, "-" for
     row('roomcast', 300),
     row('nats', 600),
     row('baseline', 100),
+    row('workers2', 450),
     failedRow('smoke', 'ngircd', 1, '', 'server did not start'),
   ];
   const lines = summaryLines(rows, ['smoke']);
@@ -140,17 +174,22 @@ test('bench summary: a ratio row roomcast/<peer> for every other server, "-" for
   assert.deepEqual(cells('roomcast/baseline')?.slice(2, 4), ['3.00', '1.00']);
   assert.deepEqual(cells('roomcast/nats')?.slice(2, 4), ['0.50', '1.00']);
   assert.deepEqual(cells('roomcast/ngircd')?.slice(2, 4), ['-', '-']);
+  assert.deepEqual(cells('workers2/nats')?.slice(2, 4), ['0.75', '1.00']);
   // no cluster row: no cross-node or Redis columns
   assert.ok(!lines.some((l) => l.includes('x-node') || l.includes('redis')), lines.join('\n'));
-  // table order: roomcast, baseline, ngircd, nats, then the ratios in the same order
+  // table order: roomcast, baseline, workers2, ngircd, nats, then the ratios in the same
+  // order, then workers2 against NATS
   const order = lines.filter((l) => l.startsWith('smoke')).map((l) => l.split(/\s+/)[1]);
   assert.deepEqual(order, [
     'roomcast',
     'baseline',
+    'workers2',
     'ngircd',
     'nats',
     'roomcast/baseline',
+    'roomcast/workers2',
     'roomcast/ngircd',
     'roomcast/nats',
+    'workers2/nats',
   ]);
 });
