@@ -83,13 +83,10 @@ export function chooseRoute(
   return unsure ? undefined : 'fallback';
 }
 
-/** What the acceptor keeps of a connection it counted in, until it closes. */
+/** A connection counted in, until a protocol's server takes it (EdgeStats keeps the rest). */
 interface Admitted {
   readonly stream: Duplex;
   readonly info: ConnectionInfo;
-  readonly transport: string;
-  /** Its protocol's name once decided (for metrics). */
-  protocol: string;
   /** Tells the first-request timer which server took the connection. */
   readonly served: ((handler: ConnectionHandler, connection: ServedConnection) => void) | undefined;
 }
@@ -105,15 +102,27 @@ export class Acceptor {
   private readonly undecided = new Set<Duplex>();
   private stopping = false;
 
+  /**
+   * Counts a connection out when it closes: one listener for all of them, which finds the
+   * connection's record in the stats (a closure per connection would keep an object, a
+   * closure and its scope alive for as long as it is open).
+   */
+  private readonly countOut: (this: Duplex) => void;
+
   constructor(
     private readonly fallback: ConnectionHandler,
     private readonly routes: readonly ProtocolRoute[] = [],
     options: AcceptorOptions = {},
   ) {
+    const stats = this.stats;
+    const counter = (this.counter = new ConnectionCounter(options.limits ?? unlimited));
+    this.countOut = function (this: Duplex): void {
+      const key = stats.closed(this);
+      if (key !== undefined) counter.release(key);
+    };
     this.limits = options.limits ?? unlimited;
     this.logger = options.logger;
     this.fallbackName = options.fallbackName ?? 'tcd';
-    this.counter = new ConnectionCounter(this.limits);
   }
 
   /**
@@ -137,12 +146,10 @@ export class Acceptor {
     const admitted: Admitted = {
       stream,
       info,
-      transport: info.transport ?? 'tcp',
-      protocol: 'undecided',
       served: admission.exempt ? undefined : this.watchFirstRequest(stream, info),
     };
-    this.stats.opened(stream, admitted.transport);
-    this.countOut(admitted, admission.key);
+    this.stats.opened(stream, info.transport ?? 'tcp', admission.key);
+    stream.on('close', this.countOut);
     if (this.routes.length === 0 || protocols === 'fallback') {
       this.serve(admitted, this.fallbackName, this.fallback, Buffer.alloc(0));
       return;
@@ -150,21 +157,8 @@ export class Acceptor {
     this.sniff(admitted);
   }
 
-  /**
-   * Counts the connection out when it closes. In a function of its own: the listener lives as
-   * long as the connection, and a closure keeps its whole scope alive, so it must not share
-   * one with the sniffing closures (a few hundred bytes per idle connection).
-   */
-  private countOut(admitted: Admitted, key: string): void {
-    admitted.stream.on('close', () => {
-      this.counter.release(key);
-      this.stats.closed(admitted.stream, admitted.protocol, admitted.transport);
-    });
-  }
-
   private serve(admitted: Admitted, name: string, handler: ConnectionHandler, head: Buffer): void {
-    admitted.protocol = name;
-    this.stats.decided(name, admitted.transport);
+    this.stats.decided(admitted.stream, name);
     const connection = handler.handle(admitted.stream, admitted.info, head);
     admitted.served?.(handler, connection);
   }

@@ -16,31 +16,50 @@ function bytesWritten(stream: Duplex): number {
   return (stream as Partial<{ bytesWritten: number }>).bytesWritten ?? 0;
 }
 
+/** What is kept of an open connection until it closes. */
+class OpenEdge {
+  /** Its protocol's name once known. */
+  protocol = 'undecided';
+
+  constructor(
+    readonly transport: string,
+    /** What it is counted under for the per-address limit (admission.ts). */
+    readonly addressKey: string,
+  ) {}
+}
+
 export class EdgeStats {
   /** Connections accepted (admitted), by transport. */
   readonly accepted = new Tally<string>();
   readonly refused = new Tally<AdmissionRefusal>();
   readonly cut = new Tally<EdgeCut>();
   private readonly open = new Map<string, { protocol: string; transport: string; n: number }>();
-  /** Each open stream and its transport. */
-  private readonly live = new Map<Duplex, string>();
+  /** Each open stream, and what is kept of it (the only per-connection state here). */
+  private readonly live = new Map<Duplex, OpenEdge>();
   private readonly closedBytes = new Tally<string>();
 
-  opened(stream: Duplex, transport: string): void {
+  opened(stream: Duplex, transport: string, addressKey: string): void {
     this.accepted.add(transport);
-    this.live.set(stream, transport);
+    this.live.set(stream, new OpenEdge(transport, addressKey));
     this.move(undefined, 'undecided', transport);
   }
 
   /** The protocol of a connection became known. */
-  decided(protocol: string, transport: string): void {
-    this.move('undecided', protocol, transport);
+  decided(stream: Duplex, protocol: string): void {
+    const edge = this.live.get(stream);
+    if (edge === undefined) return;
+    this.move(edge.protocol, protocol, edge.transport);
+    edge.protocol = protocol;
   }
 
-  closed(stream: Duplex, protocol: string, transport: string): void {
+  /** A connection closed: its address key, to count it out (undefined if it was not open). */
+  closed(stream: Duplex): string | undefined {
+    const edge = this.live.get(stream);
+    if (edge === undefined) return undefined;
     this.live.delete(stream);
-    this.closedBytes.add(transport, bytesWritten(stream));
-    this.move(protocol, undefined, transport);
+    this.closedBytes.add(edge.transport, bytesWritten(stream));
+    this.move(edge.protocol, undefined, edge.transport);
+    return edge.addressKey;
   }
 
   /** Open connections by protocol (`undecided` until known) and transport. */
@@ -51,7 +70,7 @@ export class EdgeStats {
   /** Bytes written to connections, closed and open, by transport. */
   bytesOut(): Map<string, number> {
     const total = new Map<string, number>(this.closedBytes.entries());
-    for (const [stream, transport] of this.live) {
+    for (const [stream, { transport }] of this.live) {
       total.set(transport, (total.get(transport) ?? 0) + bytesWritten(stream));
     }
     return total;
