@@ -19,15 +19,37 @@ export interface TcpListener {
   close(): Promise<void>;
 }
 
-/** Where a socket came from and which address of ours it reached (T9). */
+/**
+ * Where a socket came from and which address of ours it reached (T9), read once. The address
+ * strings are shared among the connections that have the same one (an idle connection keeps
+ * its info for life: two fresh copies of "127.0.0.1" each would be 64 bytes of it), and the
+ * copies net.Socket caches on first read (`_peername`, `_sockname`: 112 bytes more) are let go;
+ * net.Socket reads them again should anything ask.
+ */
 export function socketInfo(socket: net.Socket, transport: string): ConnectionInfo {
-  return {
-    remoteAddress: socket.remoteAddress ?? '',
+  const info = {
+    remoteAddress: sharedAddress(socket.remoteAddress ?? ''),
     remotePort: socket.remotePort ?? 0,
-    localAddress: socket.localAddress ?? '',
+    localAddress: sharedAddress(socket.localAddress ?? ''),
     localPort: socket.localPort ?? 0,
     transport,
   };
+  const cached = socket as unknown as { _peername?: unknown; _sockname?: unknown };
+  cached._peername = undefined;
+  cached._sockname = undefined;
+  return info;
+}
+
+/** Addresses seen lately, each kept once; forgotten all at once when there are too many. */
+const addresses = new Map<string, string>();
+const MAX_SHARED_ADDRESSES = 4096;
+
+function sharedAddress(address: string): string {
+  const known = addresses.get(address);
+  if (known !== undefined) return known;
+  if (addresses.size >= MAX_SHARED_ADDRESSES) addresses.clear();
+  addresses.set(address, address);
+  return address;
 }
 
 /** A listening TCP socket that gives every accepted socket to `accept`; TLS builds on it. */

@@ -11,6 +11,7 @@ import type { Logger } from 'pino';
 import WebSocket, { WebSocketServer } from 'ws';
 import type { ConnectionInfo } from '../conn/info.js';
 import { originAllowed, type OriginPolicy } from './origins.js';
+import { socketInfo } from './tcp.js';
 import { WebSocketStream } from './ws-stream.js';
 
 export const WS_PATH = '/ws';
@@ -88,14 +89,7 @@ export class WebSocketGateway {
       state.answered = true;
     });
     stream.once('close', () => this.live.delete(stream));
-    const s = req.socket;
-    this.sink(stream, {
-      remoteAddress: s.remoteAddress ?? '',
-      remotePort: s.remotePort ?? 0,
-      localAddress: s.localAddress ?? '',
-      localPort: s.localPort ?? 0,
-      transport: 'ws',
-    });
+    this.sink(stream, socketInfo(req.socket, 'ws'));
   }
 
   private beat(): void {
