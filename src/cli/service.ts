@@ -5,8 +5,7 @@
  * are still served for the drain delay, then the listeners close and clients are told why.
  */
 import type { Logger } from 'pino';
-import { listenAdmin, type AdminListener } from '../admin/admin-server.js';
-import { createMetrics } from '../admin/metrics.js';
+import type { AdminListener } from '../admin/admin-server.js';
 import { Readiness } from '../admin/readiness.js';
 import { Acceptor } from '../conn/acceptor.js';
 import { DirectServer } from '../dm-server/direct-server.js';
@@ -99,6 +98,9 @@ export async function startService(settings: Settings, logger: Logger): Promise<
     if (cluster !== undefined) readiness.add('redis', cluster.ready);
     const adminPort = settings.int('admin-port');
     if (adminPort !== undefined) {
+      // Loaded only with an admin port: prom-client alone is about 3 MB of heap.
+      const { listenAdmin } = await import('../admin/admin-server.js');
+      const { createMetrics } = await import('../admin/metrics.js');
       const tlsListener = tls;
       const metrics = createMetrics({
         acceptor,

@@ -6,9 +6,7 @@
  */
 import type { Logger } from 'pino';
 import type { Acceptor } from '../conn/acceptor.js';
-import { listenHttp, type HttpListener } from '../transport/http.js';
-import { parseOrigins } from '../transport/origins.js';
-import { defaultWebRoot } from '../transport/static-files.js';
+import type { HttpListener } from '../transport/http.js';
 import type { Settings } from './config.js';
 
 export async function listenWeb(
@@ -18,6 +16,10 @@ export async function listenWeb(
 ): Promise<HttpListener | undefined> {
   const port = s.int('http-port');
   if (port === undefined) return undefined;
+  // Loaded only when asked for: the WebSocket library is most of a megabyte of heap.
+  const { listenHttp } = await import('../transport/http.js');
+  const { parseOrigins } = await import('../transport/origins.js');
+  const { defaultWebRoot } = await import('../transport/static-files.js');
   const web = await listenHttp((stream, info) => acceptor.handle(stream, info, 'fallback'), {
     host: s.text('http-host') ?? s.text('host'),
     port,
