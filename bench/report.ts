@@ -253,7 +253,10 @@ export function summaryLines(rows: Row[], names: ScenarioName[]): string[] {
       '',
       `roomcast/<peer> = roomcast's median / the peer's (${[...peers].join(', ')}); ` +
         'deliv/s: higher is better for roomcast; the rest: lower; "-" where a side had no ' +
-        'successful run. ok = successful runs / runs. workers2/nats: the same, of workers2.',
+        'successful run. ok = successful runs / runs.' +
+        (out.some((l) => l.includes(' workers2/nats '))
+          ? ' workers2/nats: the same, of workers2.'
+          : ''),
     );
   if (mine.some((r) => r.nodes > 1 || Number.isFinite(r.redis_cpu_s)))
     out.push(
