@@ -54,21 +54,65 @@ export function eventsFrame(ref: number, events: Buffer): Buffer {
   return out;
 }
 
-/** Cuts a byte stream into frames, however it was split. */
+/** The largest frame either side sends or takes (a turn's events for one room are one frame). */
+export const MAX_FRAME_BYTES = 256 * 1024 * 1024;
+
+/**
+ * Cuts a byte stream into frames, however it was split. The chunks of an unfinished frame are
+ * held as they came and joined once it is whole, so a large frame costs its size, not its
+ * size squared. `push` returns false, and takes nothing more, once a frame's length is
+ * impossible (under 1 byte, or over MAX_FRAME_BYTES): the stream is broken.
+ */
 export class FrameReader {
-  private held: Buffer = Buffer.alloc(0);
+  /** The chunks of what is not yet a whole frame, as they came. */
+  private held: Buffer[] = [];
+  private heldBytes = 0;
+  /** Bytes the frame at the start of `held` takes, header included, once known. */
+  private need = 0;
+  private broken = false;
 
   constructor(private readonly onFrame: (kind: number, payload: Buffer) => void) {}
 
-  push(chunk: Buffer): void {
-    let buf = this.held.length === 0 ? chunk : Buffer.concat([this.held, chunk]);
-    while (buf.length >= 4) {
-      const length = buf.readUInt32BE(0);
-      if (buf.length < 4 + length) break;
-      const kind = buf.readUInt8(4);
-      this.onFrame(kind, buf.subarray(5, 4 + length));
-      buf = buf.subarray(4 + length);
+  push(chunk: Buffer): boolean {
+    if (this.broken) return false;
+    this.held.push(chunk);
+    this.heldBytes += chunk.length;
+    if (this.need === 0 && this.heldBytes < 5) return true;
+    if (this.need !== 0 && this.heldBytes < this.need) return true; // still not whole
+    // At least one frame header or whole frame is here: take every whole frame there is.
+    const buf = this.joined();
+    let at = 0;
+    for (;;) {
+      if (buf.length - at < 5) break;
+      const length = buf.readUInt32BE(at);
+      if (length < 1 || length > MAX_FRAME_BYTES) return this.break();
+      const end = at + 4 + length;
+      if (buf.length < end) {
+        this.need = end - at;
+        break;
+      }
+      this.onFrame(buf.readUInt8(at + 4), buf.subarray(at + 5, end));
+      at = end;
+      this.need = 0;
     }
-    this.held = buf.length === 0 ? Buffer.alloc(0) : Buffer.from(buf);
+    // The rest is copied once: holding a view would keep the whole chunk alive.
+    const rest = at === 0 ? buf : at < buf.length ? Buffer.from(buf.subarray(at)) : undefined;
+    this.held = rest === undefined ? [] : [rest];
+    this.heldBytes = rest?.length ?? 0;
+    if (rest === undefined) this.need = 0;
+    return true;
+  }
+
+  /** The held chunks as one buffer (joined once, and kept joined). */
+  private joined(): Buffer {
+    if (this.held.length !== 1) this.held = [Buffer.concat(this.held, this.heldBytes)];
+    return this.held[0] as Buffer;
+  }
+
+  private break(): false {
+    this.broken = true;
+    this.held = [];
+    this.heldBytes = 0;
+    return false;
   }
 }
