@@ -32,10 +32,15 @@ export class HubRooms implements RoomBus, Directory {
   private nextId = 1;
   private readonly chats = new Map<number, unknown[]>();
   private flushScheduled = false;
+  /** This worker closed the stream itself (it is stopping). */
+  private closing = false;
 
   private constructor(private readonly socket: net.Socket) {
     const reader = new FrameReader((kind, payload) => this.frame(kind, payload));
-    socket.on('data', (chunk: Buffer) => reader.push(chunk));
+    // A frame that cannot be read is a bug of this one program: the hub is taken for gone.
+    socket.on('data', (chunk: Buffer) => {
+      if (!reader.push(chunk)) socket.destroy();
+    });
   }
 
   /** Connects to the hub; `gone` is called if the hub's stream ends. */
@@ -44,8 +49,12 @@ export class HubRooms implements RoomBus, Directory {
       const socket = net.connect(path, () => {
         socket.off('error', reject);
         socket.on('error', () => {});
-        socket.on('close', gone);
-        resolve(new HubRooms(socket));
+        const rooms = new HubRooms(socket);
+        // Gone is the hub's doing, not this worker's own close.
+        socket.on('close', () => {
+          if (!rooms.closing) gone();
+        });
+        resolve(rooms);
       });
       socket.once('error', reject);
     });
@@ -105,6 +114,7 @@ export class HubRooms implements RoomBus, Directory {
   }
 
   close(): Promise<void> {
+    this.closing = true;
     this.flush();
     this.socket.end();
     return Promise.resolve();
@@ -131,7 +141,13 @@ export class HubRooms implements RoomBus, Directory {
 
   private frame(kind: number, payload: Buffer): void {
     if (kind === FrameKind.reply) {
-      const reply = JSON.parse(payload.toString()) as HubReply;
+      let reply: HubReply;
+      try {
+        reply = JSON.parse(payload.toString()) as HubReply;
+      } catch {
+        this.socket.destroy(); // as for a frame that cannot be read
+        return;
+      }
       const pending = this.pending.get(reply.id);
       this.pending.delete(reply.id);
       if (reply.ok) pending?.resolve(reply.value);
@@ -141,7 +157,14 @@ export class HubRooms implements RoomBus, Directory {
       // follows an unwatch gets the room again from its log): RoomFeeds drops the repeats
       // and holds what comes ahead until the rest arrives behind it on this same stream.
       const ref = payload.readUInt32BE(0);
-      for (const event of decodeEvents(ref, payload.subarray(4)).events) this.feeds.offer(event);
+      const { events, bad } = decodeEvents(ref, payload.subarray(4));
+      for (const event of events) this.feeds.offer(event);
+      if (bad) {
+        // Never from a hub of this program; but a room whose events did not all arrive must
+        // say so (error 17) rather than wait for them.
+        this.feeds.drop(ref);
+        this.handler?.lost(ref, 'an event from the hub could not be read');
+      }
     } else if (kind === FrameKind.lost) {
       const ref = payload.readUInt32BE(0);
       this.feeds.drop(ref);

@@ -23,17 +23,26 @@ import {
 } from './hub-wire.js';
 
 /**
- * Events a room's log keeps for workers that start watching late: at least LOG_CAP, trimmed
- * back to it once it holds twice as many (trimming at every event would move the whole log
- * per event: 7 % of the hub's time in a busy room).
+ * A room's log exists only while a worker owes the hub its `watch` for a JOIN the hub has
+ * answered (the events between the join and the watch must reach it): one round trip, not
+ * the room's life. While it exists it keeps at least LOG_CAP events, trimmed back to that
+ * once it holds twice as many (trimming at every event would move the whole log per event),
+ * and at most LOG_BYTES of them; a watch that needs what was trimmed gets `lost` (error 17).
  */
 const LOG_CAP = 1000;
+const LOG_BYTES = 4 * 1024 * 1024;
+/**
+ * Unsent bytes one worker's stream may hold: a worker that stops reading its events (stuck,
+ * or stopped) is cut off as any slow reader is, and the primary starts another.
+ */
+const LINK_UNSENT_BYTES = 64 * 1024 * 1024;
 
 interface RoomLog {
   /** Seq of `events[0]`. */
   first: number;
   /** Encoded events (strings: joined and turned into bytes once per frame). */
   readonly events: string[];
+  bytes: number;
 }
 
 class WorkerLink {
@@ -41,6 +50,8 @@ class WorkerLink {
   readonly joinIds = new Set<number>();
   /** Rooms watched, with how many of this worker's members watch each. */
   readonly watching = new Map<number, number>();
+  /** Joins answered whose watch has not come yet: the JOIN_IDs, by room. */
+  readonly owedWatches = new Map<number, number[]>();
   /** Events to send at the end of the turn, by room. */
   readonly pending = new Map<number, string[]>();
 
@@ -51,10 +62,19 @@ export class RoomHub {
   private readonly book = new RoomBook((event) => this.appended(event));
   private readonly logs = new Map<number, RoomLog>();
   private readonly links = new Set<WorkerLink>();
+  /** Watches owed, by room, over every link: a room's log is kept while it has any. */
+  private readonly owed = new Map<number, number>();
+  /** A join is being served: the events it appends are logged before the watch is owed. */
+  private joining = false;
   private server: net.Server | undefined;
   private flushScheduled = false;
 
   constructor(private readonly log: Logger) {}
+
+  /** Rooms whose recent events are kept for a watch still owed (for tests and metrics). */
+  get loggedRooms(): number {
+    return this.logs.size;
+  }
 
   /** Listens on the Unix socket `path` for the workers. */
   async listen(path: string): Promise<void> {
@@ -79,9 +99,24 @@ export class RoomHub {
     this.links.add(link);
     const reader = new FrameReader((kind, payload) => {
       if (kind !== FrameKind.request) return;
-      this.request(link, JSON.parse(payload.toString()) as HubRequest);
+      let req: HubRequest;
+      try {
+        req = JSON.parse(payload.toString()) as HubRequest;
+      } catch (err) {
+        // Workers and hub are one program: a frame that does not parse is a bug; that
+        // worker goes (its members leave), not the service.
+        this.log.error({ err }, 'unreadable request from a worker: cutting it off');
+        socket.destroy();
+        return;
+      }
+      this.request(link, req);
     });
-    socket.on('data', (chunk: Buffer) => reader.push(chunk));
+    socket.on('data', (chunk: Buffer) => {
+      if (!reader.push(chunk)) {
+        this.log.error('malformed frame from a worker: cutting it off');
+        socket.destroy();
+      }
+    });
     socket.on('error', () => {});
     socket.on('close', () => this.gone(link));
   }
@@ -90,6 +125,9 @@ export class RoomHub {
   private gone(link: WorkerLink): void {
     this.links.delete(link);
     let left = 0;
+    for (const ref of [...link.owedWatches.keys()]) {
+      while (link.owedWatches.has(ref)) this.settleOwed(link, ref, undefined);
+    }
     for (const joinId of link.joinIds) left += this.book.leaveAll(joinId, undefined).length;
     if (link.joinIds.size > 0) {
       this.log.warn(
@@ -127,13 +165,32 @@ export class RoomHub {
         return book.joinIdIssued(n(0));
       case 'refStatus':
         return book.refStatus(n(0));
-      case 'join':
-        return book.join(s(0), n(1), s(2), n(3));
+      case 'join': {
+        const joinId = n(1);
+        // Tracked as its worker's even if it was counted out before (a JOIN served after the
+        // connection's leaveAll, during a drain): if the worker dies, it leaves too.
+        link.joinIds.add(joinId);
+        this.joining = true;
+        let reply;
+        try {
+          reply = book.join(s(0), joinId, s(2), n(3));
+        } finally {
+          this.joining = false;
+        }
+        if (reply.kind === 'joined') this.owe(link, reply.ref, joinId);
+        else if (reply.kind === 'already') this.dropLogIfUnowed(reply.ref);
+        return reply;
+      }
       case 'leave':
+        this.settleOwed(link, n(0), n(1));
         return book.leave(n(0), n(1), s(2));
       case 'leaveAll': {
-        link.joinIds.delete(n(0));
-        return book.leaveAll(n(0), args[1] === null ? undefined : s(1));
+        const joinId = n(0);
+        link.joinIds.delete(joinId);
+        for (const [ref, ids] of link.owedWatches) {
+          if (ids.includes(joinId)) this.settleOwed(link, ref, joinId);
+        }
+        return book.leaveAll(joinId, args[1] === null ? undefined : s(1));
       }
       case 'chat':
         for (let i = 1; i + 1 < args.length; i += 2) book.chat(n(0), s(i), s(i + 1));
@@ -149,10 +206,51 @@ export class RoomHub {
     }
   }
 
+  /** `link` will send its `watch` for `ref` (the join of `joinId` was answered). */
+  private owe(link: WorkerLink, ref: number, joinId: number): void {
+    const ids = link.owedWatches.get(ref);
+    if (ids === undefined) link.owedWatches.set(ref, [joinId]);
+    else ids.push(joinId);
+    this.owed.set(ref, (this.owed.get(ref) ?? 0) + 1);
+  }
+
+  /**
+   * One watch `link` owed for `ref` is settled: it came, or the member left before it did
+   * (`joinId`, or any one of them when undefined and still owed).
+   */
+  private settleOwed(link: WorkerLink, ref: number, joinId: number | undefined): void {
+    const ids = link.owedWatches.get(ref);
+    if (ids === undefined) return;
+    const at = joinId === undefined ? 0 : ids.indexOf(joinId);
+    if (at === -1) return;
+    ids.splice(at, 1);
+    if (ids.length === 0) link.owedWatches.delete(ref);
+    const left = (this.owed.get(ref) ?? 1) - 1;
+    if (left > 0) this.owed.set(ref, left);
+    else {
+      this.owed.delete(ref);
+      this.logs.delete(ref);
+    }
+  }
+
+  private dropLogIfUnowed(ref: number): void {
+    if (!this.owed.has(ref)) this.logs.delete(ref);
+  }
+
   private watch(link: WorkerLink, ref: number, from: number): void {
     const count = link.watching.get(ref) ?? 0;
     link.watching.set(ref, count + 1);
-    if (count > 0 || !Number.isFinite(from)) return;
+    if (!Number.isFinite(from)) return;
+    // The events it needs are taken from the log before the watch stops being owed.
+    if (count === 0) this.replay(link, ref, from);
+    if (link.owedWatches.has(ref)) {
+      const ids = link.owedWatches.get(ref);
+      this.settleOwed(link, ref, ids?.[0]);
+    }
+  }
+
+  /** What was appended before `link` watched `ref`, from the event `from` on. */
+  private replay(link: WorkerLink, ref: number, from: number): void {
     // What was appended before this worker watched, from the event it needs on.
     const log = this.logs.get(ref);
     if (log === undefined) return;
@@ -176,25 +274,35 @@ export class RoomHub {
 
   private appended(event: RoomEvent): void {
     const bytes = encodeEvent(event);
-    let log = this.logs.get(event.ref);
-    if (log === undefined) {
-      log = { first: event.seq, events: [] };
-      this.logs.set(event.ref, log);
-    }
-    log.events.push(bytes);
-    if (log.events.length >= 2 * LOG_CAP) {
-      log.events.splice(0, log.events.length - LOG_CAP);
-      log.first = event.seq - log.events.length + 1;
-    }
+    if (this.joining || this.owed.has(event.ref)) this.logged(event, bytes);
     for (const link of this.links) {
       if (link.watching.has(event.ref)) this.queue(link, event.ref, [bytes]);
     }
     if (event.kind === 'leave') this.forgetLogIfDone(event.ref);
   }
 
+  private logged(event: RoomEvent, bytes: string): void {
+    let log = this.logs.get(event.ref);
+    if (log === undefined) {
+      log = { first: event.seq, events: [], bytes: 0 };
+      this.logs.set(event.ref, log);
+    }
+    log.events.push(bytes);
+    log.bytes += bytes.length;
+    if (log.events.length < 2 * LOG_CAP && log.bytes <= LOG_BYTES) return;
+    let cut = Math.max(0, log.events.length - LOG_CAP);
+    let kept = log.bytes;
+    for (let i = 0; i < cut; i++) kept -= (log.events[i] as string).length;
+    while (kept > LOG_BYTES && cut < log.events.length - 1)
+      kept -= (log.events[cut++] as string).length;
+    log.events.splice(0, cut);
+    log.bytes = kept;
+    log.first = event.seq - log.events.length + 1;
+  }
+
   /** A forgotten room nobody watches needs no log. */
   private forgetLogIfDone(ref: number): void {
-    if (this.book.refStatus(ref) === 'live') return;
+    if (this.book.refStatus(ref) === 'live' || this.owed.has(ref)) return;
     for (const link of this.links) if (link.watching.has(ref)) return;
     this.logs.delete(ref);
   }
@@ -225,6 +333,14 @@ export class RoomHub {
   }
 
   private send(link: WorkerLink, bytes: Buffer): void {
-    if (!link.socket.destroyed) link.socket.write(bytes);
+    if (link.socket.destroyed) return;
+    link.socket.write(bytes);
+    if (link.socket.writableLength > LINK_UNSENT_BYTES) {
+      this.log.error(
+        { unsent: link.socket.writableLength },
+        'a worker does not read its events: cutting it off',
+      );
+      link.socket.destroy();
+    }
   }
 }
