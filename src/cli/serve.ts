@@ -30,7 +30,18 @@ export async function serve(argv: readonly string[]): Promise<void> {
     await runPrimary(settings, logger, workers);
     return;
   }
-  const service = await startService(settings, logger);
+  let service;
+  try {
+    service = await startService(settings, logger);
+  } catch (err) {
+    // A worker's IPC channel would keep it alive: it exits, and the primary decides.
+    if (isWorker()) {
+      logger.fatal({ err }, 'worker could not start');
+      logger.flush();
+      process.exit(1);
+    }
+    throw err;
+  }
   const drainDelayMs = settings.int('drain-delay-ms') ?? 0;
 
   const stop = (why: string, delayMs: number): void => {

@@ -187,3 +187,37 @@ test('KILL_SERVICE to either worker stops them all, and SIGTERM to the primary d
     for (const pid of pids) assert.ok(!alive(pid), `worker ${pid} outlived the service`);
   }
 });
+
+test('workers that cannot start (the port is taken) make the service stop with status 1, not retry forever', async (t) => {
+  const taken = net.createServer();
+  await new Promise<void>((resolve) => taken.listen(0, '127.0.0.1', resolve));
+  t.after(() => taken.close());
+  const { port } = taken.address() as net.AddressInfo;
+  const child = spawn(
+    process.execPath,
+    [
+      '--import',
+      'tsx',
+      'src/cli/main.ts',
+      'serve',
+      '--host',
+      '127.0.0.1',
+      '--port',
+      String(port),
+      '--workers',
+      '2',
+    ],
+    { stdio: ['ignore', 'ignore', 'pipe'] },
+  );
+  const guard = setTimeout(() => child.kill('SIGKILL'), 50_000);
+  t.after(() => {
+    clearTimeout(guard);
+    child.kill('SIGKILL');
+  });
+  let log = '';
+  child.stderr.setEncoding('utf8').on('data', (chunk: string) => (log += chunk));
+  const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
+  assert.equal(code, 1, log.slice(-2000));
+  assert.match(log, /workers keep dying within 10000 ms of starting: stopping the service/);
+  assert.match(log, /EADDRINUSE/);
+});
