@@ -28,6 +28,16 @@ import { startServer } from '../helpers/server.js';
 
 const NATS_SERVER = '/usr/sbin/nats-server';
 
+/** The smoke workload's every delivery arrived once, in order, and nothing went wrong. */
+function assertEverythingArrived(r: Awaited<ReturnType<typeof runLoadgen>>): void {
+  assert.equal(r.deliveries, r.expected, r.stderr);
+  assert.deepEqual(
+    [r.lost, r.duplicated, r.reordered, r.foreign, r.errors, r.disconnects],
+    [0, 0, 0, 0, 0, 0],
+  );
+  assert.ok(r.ok, r.stderr);
+}
+
 test('bench smoke: 20 clients, 2 rooms, 2 senders x 50, nothing lost, duplicated or reordered', async () => {
   const srv = await startServer();
   try {
@@ -64,13 +74,8 @@ test(
       // NATS echoes a publisher's messages to its own subscription, so as in TCD each message
       // reaches all 10 subscribers of its subject.
       assert.equal(r.expected, 2 * 50 * 10);
-      assert.equal(r.deliveries, r.expected, r.stderr);
       assert.equal(r.notices_expected, 0); // a SUB is silent: no join notices
-      assert.deepEqual(
-        [r.lost, r.duplicated, r.reordered, r.foreign, r.errors, r.disconnects],
-        [0, 0, 0, 0, 0, 0],
-      );
-      assert.ok(r.ok, r.stderr);
+      assertEverythingArrived(r);
     } finally {
       await stopServer(srv.child);
       rmSync(dir, { recursive: true, force: true });
@@ -99,15 +104,10 @@ test(
       });
       assert.equal(r.nodes, 2);
       assert.equal(r.expected, 2 * 50 * 10);
-      assert.equal(r.deliveries, r.expected, r.stderr);
       // Room r's member k is on node (r + k) mod 2: 5 of each room's 10 members are on the
       // other node from its sender (member 0), so half of every message's deliveries cross.
       assert.equal(r.cross_deliveries, 2 * 50 * 5);
-      assert.deepEqual(
-        [r.lost, r.duplicated, r.reordered, r.foreign, r.errors, r.disconnects],
-        [0, 0, 0, 0, 0, 0],
-      );
-      assert.ok(r.ok, r.stderr);
+      assertEverythingArrived(r);
       assert.ok(
         (await keysUnder(prefix)).length > 0,
         'the nodes keep their rooms under the prefix',
@@ -133,12 +133,7 @@ test(
       assert.equal(pids.length, 3, `primary and workers: ${pids.join(' ')}`);
       const r = await runLoadgen({ ...scenarios.smoke.workload, port: srv.port, timeoutS: 10 });
       assert.equal(r.expected, 2 * 50 * 10);
-      assert.equal(r.deliveries, r.expected, r.stderr);
-      assert.deepEqual(
-        [r.lost, r.duplicated, r.reordered, r.foreign, r.errors, r.disconnects],
-        [0, 0, 0, 0, 0, 0],
-      );
-      assert.ok(r.ok, r.stderr);
+      assertEverythingArrived(r);
     } finally {
       await stopServer(srv.child);
       rmSync(dir, { recursive: true, force: true });
