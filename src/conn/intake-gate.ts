@@ -43,9 +43,9 @@ export const defaultGateSettings: GateSettings = {
   // Above what a healthy burst queues in one turn: in the benchmark's burst1000, 100 senders
   // with 16 messages in flight each into rooms of 100 can queue up to 16 MB, if every window
   // arrives in the same turn. A budget under what a turn brings splits the turn in two, and
-  // each member then gets two writes instead of one: at 8 MiB that cost burst1000 a tenth of
-  // its throughput (10 % more writes); 16 MiB costs the overload benchmark about 10 MB more
-  // peak RSS (bench/README.md, "Results").
+  // each member then gets two writes instead of one: at 8 MiB burst1000 made 10 % more writes
+  // than at 16 MiB. overload100's peak RSS stays about 100-110 MB at either (bench/README.md,
+  // "Tried and left").
   turnBudgetBytes: 16 * 1024 * 1024,
   staleMs: 1000,
   cooldownMs: 10_000,

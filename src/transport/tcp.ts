@@ -24,7 +24,8 @@ export interface TcpListener {
  * strings are shared among the connections that have the same one (an idle connection keeps
  * its info for life: two fresh copies of "127.0.0.1" each would be 64 bytes of it), and the
  * copies net.Socket caches on first read (`_peername`, `_sockname`: 112 bytes more) are let go;
- * net.Socket reads them again should anything ask.
+ * while the socket is open net.Socket reads them again should anything ask (once it has
+ * closed it has none: read them from the info).
  */
 export function socketInfo(socket: net.Socket, transport: string): ConnectionInfo {
   const info = {
