@@ -258,6 +258,18 @@ export class ChatServer
       this.deliveries += broadcast(room, notice);
       return;
     }
+    if (!session.expectsLeave(event.ref)) {
+      // A leave it never asked for: the service took it out of the room (its node was taken
+      // for dead, and another published its leaves). It must rejoin: error 17, then closed,
+      // as when a room's order is lost; the others are told it left.
+      this.deliveries += broadcast(room, notice, session);
+      this.rooms.leaveDelivered(entry);
+      this.bus.unwatch(event.ref);
+      const why = `ROOM_REF ${event.ref}: this connection was taken out of the room by the service`;
+      session.replyError(protocolError(ErrorCode.OrderLost, why));
+      session.finish('left by the service');
+      return;
+    }
     if (session.owesLeft(event.ref)) {
       // T3: LEFT_CHATROOM first, then the notice with the leaver still included.
       session.reply(leftReply(event.ref, event.joinId));

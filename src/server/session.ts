@@ -175,6 +175,11 @@ export class Session extends Connection<ParseResult> {
     this.leaving.set(ref, { owesLeft, done: undefined });
   }
 
+  /** True if this connection asked to leave `ref` (LEAVE, DISCONNECT or its close). */
+  expectsLeave(ref: number): boolean {
+    return this.leaving?.has(ref) === true;
+  }
+
   /** True if this connection's LEAVE of `ref` is still to be answered with LEFT_CHATROOM. */
   owesLeft(ref: number): boolean {
     return this.leaving?.get(ref)?.owesLeft === true;

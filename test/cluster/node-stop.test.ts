@@ -190,3 +190,37 @@ test("SIGTERM and KILL_SERVICE: the node stopping publishes its members' leave n
     throw err;
   }
 });
+
+test('a node paused past the node timeout: the others publish its leaves; once awake it gives its members error 17 and closes them', async (t) => {
+  const cluster = await startNodeCluster({
+    what: 'paused',
+    nodes: 2,
+    nodeTimeoutMs: NODE_TIMEOUT_MS,
+  });
+  t.after(() => cluster.close());
+  try {
+    const [alice, bob] = [await cluster.connect(0), await cluster.connect(1)];
+    if (!alice || !bob) throw new Error('clients');
+    const room = await joinRoom(alice, 'paused', 'alice');
+    await joinRoom(bob, 'paused', 'bob');
+    await alice.expect(frame.joinedNotice(room.roomRef, 'bob'));
+    const paused = cluster.nodes[0];
+    if (paused === undefined) throw new Error('nodes');
+    paused.child.kill('SIGSTOP');
+    try {
+      // Taken for dead: bob, on the other node, is told alice left, once.
+      await bob.expect(frame.leftNotice(room.roomRef, 'alice'), NODE_TIMEOUT_MS + SLACK_MS);
+    } finally {
+      paused.child.kill('SIGCONT');
+    }
+    // Awake, alice's node learns it was taken out: she must rejoin (error 17), and is closed.
+    const reply = await alice.nextReply(NODE_TIMEOUT_MS + SLACK_MS);
+    assert.equal(reply.type, 'error', reply.raw);
+    assert.match(reply.raw, /^ERROR_CODE: 17\n/);
+    await alice.expectClosed(5000);
+    await bob.expectNothing();
+  } catch (err) {
+    console.log(nodeLogs(cluster));
+    throw err;
+  }
+});
