@@ -187,9 +187,7 @@ export class RoomHub {
       case 'leaveAll': {
         const joinId = n(0);
         link.joinIds.delete(joinId);
-        for (const [ref, ids] of link.owedWatches) {
-          if (ids.includes(joinId)) this.settleOwed(link, ref, joinId);
-        }
+        for (const ref of [...link.owedWatches.keys()]) this.settleOwed(link, ref, joinId);
         return book.leaveAll(joinId, args[1] === null ? undefined : s(1));
       }
       case 'chat':
@@ -243,10 +241,7 @@ export class RoomHub {
     if (!Number.isFinite(from)) return;
     // The events it needs are taken from the log before the watch stops being owed.
     if (count === 0) this.replay(link, ref, from);
-    if (link.owedWatches.has(ref)) {
-      const ids = link.owedWatches.get(ref);
-      this.settleOwed(link, ref, ids?.[0]);
-    }
+    this.settleOwed(link, ref, undefined);
   }
 
   /** What was appended before `link` watched `ref`, from the event `from` on. */
