@@ -122,3 +122,31 @@ export interface Directory {
 export class BusUnavailable extends Error {
   override readonly name = 'BusUnavailable';
 }
+
+/**
+ * A JOIN sent to the store and not answered in time: the store may still carry it out. The
+ * JOIN gets error 16, so it must not take effect: `undo` takes the connection out of the room
+ * again if it did (the others see it join and leave), and does nothing if it did not.
+ */
+export class JoinNotAnswered extends BusUnavailable {
+  constructor(
+    message: string,
+    readonly undo: () => void,
+  ) {
+    super(message);
+  }
+}
+
+/**
+ * A LEAVE sent to the store and not answered in time. A leave cannot be taken back (the room
+ * may be forgotten with it), so it is completed instead: `outcome` is the store's answer once
+ * it comes, the late one or a retry's (rejected only when the bus closes first).
+ */
+export class LeaveNotAnswered extends BusUnavailable {
+  constructor(
+    message: string,
+    readonly outcome: Promise<LeaveReply>,
+  ) {
+    super(message);
+  }
+}

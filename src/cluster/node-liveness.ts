@@ -38,7 +38,7 @@ export class NodeLiveness {
   constructor(
     private readonly link: RedisLink,
     private readonly keys: Keys,
-    private readonly scripts: { heartbeat: Script; reap: Script },
+    private readonly scripts: { heartbeat: Script; reap: Script; stop: Script },
     private readonly settings: {
       readonly nodeTimeoutMs: number;
       readonly scriptArgs: () => [string, string];
@@ -58,10 +58,17 @@ export class NodeLiveness {
     this.timer.unref();
   }
 
-  /** Stops beating and leaves the set: a node stopped on purpose published its leaves itself. */
+  /**
+   * Stops beating and leaves the set: a node stopped on purpose published its leaves itself.
+   * Leaves the store could not take stay for another node to reap (scripts.ts, stopScript);
+   * if the store cannot be reached now, the entry runs out and the same happens later.
+   */
   async stop(): Promise<void> {
     if (this.timer !== undefined) clearInterval(this.timer);
-    await this.link.call(['ZREM', this.keys.nodes, this.keys.nodeId]).catch(() => {});
+    const outcome = await this.link
+      .run(this.scripts.stop, [this.keys.prefix, this.keys.nodeId])
+      .catch((err: unknown) => `not reached: ${String(err)}`);
+    if (outcome !== 'gone') this.log.warn({ outcome }, 'node stopped with members to reap');
   }
 
   /** The beat: renewal and the reaper's look. */

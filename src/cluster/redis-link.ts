@@ -7,7 +7,8 @@
  * node-redis's own `timeout` only covers a command not yet written: one written to a Redis
  * that then stops answering (stopped, overloaded, a network that drops packets) would wait
  * for ever, so every command also has a deadline of ours. Redis may still carry out a command
- * given up on, once it answers again: the store cannot tell us, so neither can the reply.
+ * given up on, once it answers again: such a failure (`Unanswered`) carries the answer to
+ * come, for the callers that must know what became of it (redis-rooms.ts).
  * Scripts run by EVALSHA, falling back to EVAL when Redis has forgotten them (NOSCRIPT: a
  * restarted Redis has an empty script cache).
  */
@@ -31,6 +32,16 @@ export class Script {
 }
 
 type Client = RedisClientType;
+
+/** A command sent and not answered within the deadline; `late` is its answer, should it come. */
+export class Unanswered extends BusUnavailable {
+  constructor(
+    message: string,
+    readonly late: Promise<unknown>,
+  ) {
+    super(message);
+  }
+}
 
 /** Reconnect after 50 ms, doubling, at most every 2 s. */
 function backoff(retries: number): number {
@@ -122,7 +133,10 @@ export class RedisLink {
     answer.catch(() => {}); // given up on below: a late failure is nobody's business
     let timer: NodeJS.Timeout | undefined;
     const deadline = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new Error(`no answer within ${timeoutMs} ms`)), timeoutMs);
+      timer = setTimeout(() => {
+        const why = `the cluster store did not answer: no answer within ${timeoutMs} ms`;
+        reject(new Unanswered(why, answer));
+      }, timeoutMs);
     });
     try {
       return await Promise.race([answer, deadline]);
@@ -133,7 +147,7 @@ export class RedisLink {
 
   /** A Redis error reply is a bug of ours (a script's); everything else: unreachable. */
   private failure(err: unknown): Error {
-    if (err instanceof ErrorReply) return err;
+    if (err instanceof ErrorReply || err instanceof Unanswered) return err;
     const why = err instanceof Error ? err.message : String(err);
     return new BusUnavailable(`the cluster store did not answer: ${why}`);
   }

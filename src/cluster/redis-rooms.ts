@@ -16,6 +16,8 @@ import { randomBytes } from 'node:crypto';
 import type { Logger } from 'pino';
 import {
   BusUnavailable,
+  JoinNotAnswered,
+  LeaveNotAnswered,
   type BusHandler,
   type Directory,
   type JoinReply,
@@ -26,7 +28,7 @@ import {
 } from '../bus/bus.js';
 import { Keys } from './keys.js';
 import { NodeLiveness } from './node-liveness.js';
-import { RedisLink, Script } from './redis-link.js';
+import { RedisLink, Script, Unanswered } from './redis-link.js';
 import { RoomSubscriptions } from './room-subscriptions.js';
 import * as lua from './scripts.js';
 
@@ -51,9 +53,12 @@ const KEEP_LOG_MS = '60000';
 const BATCH_MAX = 512;
 /** Identifiers a service may issue between two heartbeats, at most (the floor's margin). */
 const ID_MARGIN = 1_000_000;
+/** How often an operation that must be carried out (a JOIN's undo, a LEAVE) is tried again. */
+const RETRY_MS = 500;
 
 const scripts = {
   join: new Script(lua.joinScript),
+  undoJoin: new Script(lua.undoJoinScript),
   leave: new Script(lua.leaveScript),
   leaveAll: new Script(lua.leaveAllScript),
   chat: new Script(lua.chatScript),
@@ -61,6 +66,7 @@ const scripts = {
   heartbeat: new Script(lua.heartbeatScript),
   reap: new Script(lua.reapScript),
   recover: new Script(lua.recoverScript),
+  stop: new Script(lua.stopScript),
 };
 
 interface ChatBatch {
@@ -78,6 +84,9 @@ export class RedisRooms implements RoomBus, Directory {
   private readonly batches = new Map<number, ChatBatch>();
   private flushScheduled = false;
   private recovering = false;
+  private closed = false;
+  /** Names this node's JOINs, so a JOIN's undo takes out its own membership only. */
+  private joinTokens = 0;
 
   private constructor(
     private readonly link: RedisLink,
@@ -159,14 +168,22 @@ export class RedisRooms implements RoomBus, Directory {
     clientName: string,
     maxRooms: number,
   ): Promise<JoinReply> {
-    const reply = await this.script(scripts.join, [
-      name,
-      String(joinId),
-      clientName,
-      String(maxRooms),
-      this.options.nodeId,
-      LOG_CAP,
-    ]);
+    const token = `${this.options.nodeId}:${++this.joinTokens}`;
+    let reply: unknown[];
+    try {
+      reply = await this.script(scripts.join, [
+        name,
+        String(joinId),
+        clientName,
+        String(maxRooms),
+        this.options.nodeId,
+        LOG_CAP,
+        token,
+      ]);
+    } catch (err) {
+      if (!(err instanceof BusUnavailable)) throw err;
+      throw new JoinNotAnswered(err.message, () => this.undoJoin(name, joinId, token));
+    }
     switch (reply[0]) {
       case 'joined':
         return { kind: 'joined', ref: Number(reply[1]), seq: Number(reply[2]) };
@@ -178,14 +195,23 @@ export class RedisRooms implements RoomBus, Directory {
   }
 
   async leave(ref: number, joinId: number, clientName: string): Promise<LeaveReply> {
-    const reply = await this.script(scripts.leave, [
-      String(ref),
-      String(joinId),
-      clientName,
-      LOG_CAP,
-      KEEP_LOG_MS,
-    ]);
-    return reply[0] === 'left' ? { kind: 'left', seq: Number(reply[1]) } : { kind: 'not-member' };
+    const args = [String(ref), String(joinId), clientName, LOG_CAP, KEEP_LOG_MS];
+    const answer = (reply: unknown[]): LeaveReply =>
+      reply[0] === 'left' ? { kind: 'left', seq: Number(reply[1]) } : { kind: 'not-member' };
+    try {
+      return answer(await this.script(scripts.leave, args));
+    } catch (err) {
+      if (!(err instanceof BusUnavailable)) throw err;
+      // The late answer if it comes; else (the connection dropped, the script cache was
+      // empty) the leave again until the store answers: it removes the member only once.
+      const late =
+        err instanceof Unanswered ? (err.late as Promise<unknown[]>) : Promise.reject(err);
+      const outcome = late
+        .catch(() => this.untilAnswered(() => this.script(scripts.leave, args)))
+        .then(answer);
+      outcome.catch(() => {}); // the bus closed first; nobody waits any more
+      throw new LeaveNotAnswered(err.message, outcome);
+    }
   }
 
   async leaveAll(joinId: number, clientName: string | undefined): Promise<RoomLeft[]> {
@@ -228,6 +254,7 @@ export class RedisRooms implements RoomBus, Directory {
   }
 
   async close(): Promise<void> {
+    this.closed = true;
     this.flush();
     this.subs.close();
     await this.liveness.stop();
@@ -249,13 +276,49 @@ export class RedisRooms implements RoomBus, Directory {
     );
   }
 
+  /** Takes out again what the JOIN of `token` made, if it made anything; until the store answers. */
+  private undoJoin(name: string, joinId: number, token: string): void {
+    const args = [name, String(joinId), token, LOG_CAP, KEEP_LOG_MS];
+    this.untilAnswered(() => this.script(scripts.undoJoin, args)).then(
+      (reply) => {
+        if (reply[0] === 'undone') {
+          this.options.logger.info({ joinId, ref: reply[1] }, 'a JOIN given up on was undone');
+        }
+      },
+      (err: unknown) => this.options.logger.warn({ err: String(err) }, 'JOIN not undone'),
+    );
+  }
+
+  /** `op`, again every RETRY_MS while the store is unavailable; rejects if the bus closes. */
+  private async untilAnswered(op: () => Promise<unknown[]>): Promise<unknown[]> {
+    for (;;) {
+      try {
+        return await op();
+      } catch (err) {
+        if (!(err instanceof BusUnavailable) || this.closed) throw err;
+      }
+      await new Promise((resolve) => setTimeout(resolve, RETRY_MS));
+    }
+  }
+
   /** Runs a script with the prefix and epoch; a lost epoch starts recovery and fails it. */
   private async script(script: Script, args: string[]): Promise<unknown[]> {
-    const reply = (await this.link.run(script, [
-      this.keys.prefix,
-      this.epoch,
-      ...args,
-    ])) as unknown[];
+    let reply: unknown[];
+    try {
+      reply = (await this.link.run(script, [this.keys.prefix, this.epoch, ...args])) as unknown[];
+    } catch (err) {
+      // Its answer, should it come late, goes through the same check.
+      if (err instanceof Unanswered) {
+        const late = err.late.then((answer) => this.checked(answer as unknown[]));
+        late.catch(() => {}); // most callers never look
+        throw new Unanswered(err.message, late);
+      }
+      throw err;
+    }
+    return this.checked(reply);
+  }
+
+  private checked(reply: unknown[]): unknown[] {
     if (reply[0] === 'epoch') {
       this.epochLost();
       throw new BusUnavailable('the cluster store lost its data; the service is recovering');

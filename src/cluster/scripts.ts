@@ -65,12 +65,18 @@ local function leaveAll(joinId, clientName, cap, keepLogMs)
 end
 `;
 
-/** ARGV: prefix, epoch, name, joinId, clientName, maxRooms, nodeId, cap. */
+/**
+ * ARGV: prefix, epoch, name, joinId, clientName, maxRooms, nodeId, cap, token. The token names
+ * this JOIN, so that undoing it, should it time out, takes out its membership and no later
+ * one (undoJoinScript); a connection's rooms (`join:<id>`) map each ref to it.
+ */
 export const joinScript = `${prelude}
 local name, joinId, clientName = ARGV[3], ARGV[4], ARGV[5]
 local ref = redis.call('HGET', P .. 'names', name)
 if ref then
   if redis.call('HEXISTS', P .. 'room:' .. ref .. ':members', joinId) == 1 then
+    -- In the room by a JOIN given up on whose undo has not run yet: this JOIN owns it now.
+    redis.call('HSET', P .. 'join:' .. joinId, ref, ARGV[9])
     return {'already', ref}
   end
 else
@@ -80,11 +86,23 @@ else
   redis.call('HSET', P .. 'room:' .. ref, 'name', name, 'seq', 0)
 end
 redis.call('HSET', P .. 'room:' .. ref .. ':members', joinId, clientName)
-redis.call('HSET', P .. 'join:' .. joinId, ref, '1')
+redis.call('HSET', P .. 'join:' .. joinId, ref, ARGV[9])
 redis.call('SADD', P .. 'node:' .. ARGV[7] .. ':joins', joinId)
 local seq, ev = append(ref, 'J', joinId, clientName, name, ARGV[8])
 redis.call('PUBLISH', P .. 'room:' .. ref, ev)
 return {'joined', ref, seq}
+`;
+
+/**
+ * ARGV: prefix, epoch, name, joinId, token, cap, keepLogMs. Undoes the JOIN of that token,
+ * which its node gave up on (error 16): if it made a membership, that leaves, with its notice.
+ */
+export const undoJoinScript = `${prelude}
+local joinId = ARGV[4]
+local ref = redis.call('HGET', P .. 'names', ARGV[3])
+if not ref or redis.call('HGET', P .. 'join:' .. joinId, ref) ~= ARGV[5] then return {'none'} end
+local clientName = redis.call('HGET', P .. 'room:' .. ref .. ':members', joinId) or ''
+return {'undone', ref, leave(ref, joinId, clientName, ARGV[6], ARGV[7])}
 `;
 
 /** ARGV: prefix, epoch, ref, joinId, clientName, cap, keepLogMs. */
@@ -120,6 +138,22 @@ return {'ok'}
 /** ARGV: prefix, epoch. A new JOIN_ID (T7). */
 export const issueJoinIdScript = `${prelude}
 return {'id', redis.call('INCR', P .. 'next:join')}
+`;
+
+/**
+ * ARGV: prefix, nodeId. A node stopping on purpose leaves the set of nodes, if every member it
+ * had has left (their leaves were published). If not (the store failed it meanwhile), it is
+ * marked dead at once, so that another node reaps what is left: never a member nobody removes.
+ * No epoch check: on a Redis that lost its data there is nothing of this node to keep.
+ */
+export const stopScript = `
+local P = ARGV[1]
+if redis.call('SCARD', P .. 'node:' .. ARGV[2] .. ':joins') == 0 then
+  redis.call('ZREM', P .. 'nodes', ARGV[2])
+  return 'gone'
+end
+redis.call('ZADD', P .. 'nodes', 0, ARGV[2])
+return 'left to reap'
 `;
 
 /**

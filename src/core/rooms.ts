@@ -121,6 +121,12 @@ export class RoomRegistry<M> {
     return true;
   }
 
+  /** A LEAVE that surely did not happen (the bus refused it): a member again. */
+  cancelLeave(entry: Membership<M>): void {
+    const own = this.current(entry);
+    if (own !== undefined) own.state = 'member';
+  }
+
   /**
    * DISCONNECT or a lost connection: every membership not already leaving begins to leave.
    * Returned by ascending ROOM_REF (T6).

@@ -14,6 +14,7 @@ import {
   isPromise,
   type BusHandler,
   type Directory,
+  type LeaveReply,
   type RoomBus,
   type RoomEvent,
   type RoomLeft,
@@ -55,6 +56,8 @@ export interface Seams {
 
 /** How often a closed connection's leaves are retried while the store is unreachable. */
 const LEAVE_RETRY_MS = 500;
+/** How long a leave event the store has published may take to reach this node, at most. */
+const LATE_EVENT_MS = 2000;
 
 export class ChatServer
   extends EventEmitter<ChatServerEvents>
@@ -152,6 +155,36 @@ export class ChatServer
     this.bus.unwatch(entry.room.ref);
     session.leaveSettled(entry.room.ref);
     this.leaveDone(session);
+  }
+
+  /**
+   * A LEAVE answered with error 16 whose leave the store may still carry out: it is seen
+   * through, not taken back (the room may be forgotten with it). Once the store has the member
+   * out, its leave event settles it here as any other: the member is out of the room, and its
+   * own leave notice, with no LEFT_CHATROOM (that request was answered), tells the client.
+   */
+  completeLeave(entry: Membership<Session>, outcome: Promise<LeaveReply>): void {
+    const session = entry.member;
+    const ref = entry.room.ref;
+    session.leaveAnswered(ref);
+    outcome.then(
+      (reply) => {
+        if (reply.kind === 'left') return; // its event is on its way
+        // Out already: an earlier try went through (its event is on its way too), or the node
+        // was taken for dead (no event will come). What has not come by then will not.
+        setTimeout(() => {
+          if (!session.expectsLeave(ref) || this.rooms.membership(entry.room, session) !== entry) {
+            return;
+          }
+          session.holdOwnNotice(
+            ref,
+            chatFrame(ref, entry.clientName, leaveNotice(entry.clientName)),
+          );
+          this.dropMembership(entry);
+        }, LATE_EVENT_MS).unref();
+      },
+      () => {}, // the bus closed: so does the connection
+    );
   }
 
   kill(): void {

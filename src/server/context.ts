@@ -1,5 +1,5 @@
 /** What command handlers may use of the server: its seams and its local state, no sockets. */
-import type { Directory, RoomBus } from '../bus/bus.js';
+import type { Directory, LeaveReply, RoomBus } from '../bus/bus.js';
 import type { Membership, RoomRegistry } from '../core/rooms.js';
 import type { Endpoint } from '../protocol/tcd-serialize.js';
 import type { ServerOptions } from './options.js';
@@ -19,6 +19,8 @@ export interface ServerContext {
   leaveAll(session: Session, clientName: string | undefined): void;
   /** Removes a membership the service no longer has (its leave will never be delivered). */
   dropMembership(entry: Membership<Session>): void;
+  /** Sees through a leave the store did not answer in time (its LEAVE got error 16). */
+  completeLeave(entry: Membership<Session>, outcome: Promise<LeaveReply>): void;
   /** Stops the service (KILL_SERVICE, T14). */
   kill(requestedBy: Session): void;
 }

@@ -42,7 +42,7 @@ interface PendingJoin {
 
 /** A leave this connection awaits: whether LEFT_CHATROOM is owed (LEAVE, not DISCONNECT). */
 interface PendingLeave {
-  readonly owesLeft: boolean;
+  owesLeft: boolean;
   done: (() => void) | undefined;
 }
 
@@ -183,6 +183,15 @@ export class Session extends Connection<ParseResult> {
   /** True if this connection's LEAVE of `ref` is still to be answered with LEFT_CHATROOM. */
   owesLeft(ref: number): boolean {
     return this.leaving?.get(ref)?.owesLeft === true;
+  }
+
+  /**
+   * The LEAVE of `ref` was answered already (error 16), yet its leave is still awaited: when
+   * it comes, the connection's own leave notice says it is out, with no LEFT_CHATROOM.
+   */
+  leaveAnswered(ref: number): void {
+    const pending = this.leaving?.get(ref);
+    if (pending !== undefined) pending.owesLeft = false;
   }
 
   /** The leave of `ref` was delivered (or turned out to be needless). */

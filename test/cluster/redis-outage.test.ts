@@ -17,10 +17,11 @@ import type { TcdReply } from '../../src/protocol/tcd-reply.js';
 import { request } from '../../src/protocol/tcd-request-text.js';
 import { frame } from '../helpers/frames.js';
 import { nodeLogs, startNodeCluster, type NodeCluster } from '../helpers/node-cluster.js';
+import { spawnServer } from '../helpers/process.js';
 import { PrivateRedis } from '../helpers/redis.js';
 import { joinRoom, type Joined } from '../helpers/session.js';
 import { waitUntil } from '../helpers/wait.js';
-import type { WireClient } from '../helpers/wire-client.js';
+import { WireClient } from '../helpers/wire-client.js';
 
 const REDIS_TIMEOUT_MS = 600;
 /** Any reply while Redis fails comes within its timeout and this (two round trips at most). */
@@ -173,6 +174,52 @@ describe('Redis frozen, its subscribers cut, restarted with its data', () => {
     for (const c of [alice, bob]) await c.expect(frame.chat(ja.roomRef, 'alice', 'read again'));
   });
 
+  test('a JOIN Redis carries out after its error 16 is undone: the others see it come and go; joining again works', async () => {
+    const alice = await cluster.connect(0);
+    const ja = await joinRoom(alice, 'late-join', 'alice');
+    const dave = await cluster.connect(1);
+    await joinRoom(dave, 'own room', 'dave'); // its JOIN_ID is issued: the JOIN is one script
+    // Redis holds every write for longer than the node's timeout, then carries them out.
+    await cluster.redis(['CLIENT', 'PAUSE', String(3 * REDIS_TIMEOUT_MS), 'WRITE']);
+    assertUnavailable(await ask(dave, request.join('late-join', 'dave')), 'JOIN');
+    // It ran after all, and its undo right after it: dave is in no room it was refused.
+    const cameAndWent =
+      frame.joinedNotice(ja.roomRef, 'dave') + frame.leftNotice(ja.roomRef, 'dave');
+    await alice.expect(cameAndWent, 5000);
+    await dave.expectNothing();
+    const members = `${cluster.prefix}room:${ja.roomRef}:members`;
+    assert.deepEqual(await cluster.redis(['HKEYS', members]), [String(ja.joinId)]);
+    // Asked again, it joins as any JOIN does (T2), the same ref for the name.
+    const jd = await joinRoom(dave, 'late-join', 'dave');
+    assert.equal(jd.roomRef, ja.roomRef);
+    await alice.expect(frame.joinedNotice(ja.roomRef, 'dave'));
+    dave.send(request.chat(jd.roomRef, jd.joinId, 'dave', 'in at last'));
+    for (const c of [alice, dave]) await c.expect(frame.chat(ja.roomRef, 'dave', 'in at last'));
+    for (const c of [alice, dave]) await c.expectNothing();
+  });
+
+  test('a LEAVE answered with error 16 is seen through: the leaver is told by its own leave notice', async () => {
+    const { alice, bob, ja, jb } = await aliceAndBob(cluster, 'late-leave');
+    await cluster.redis(['CLIENT', 'PAUSE', String(3 * REDIS_TIMEOUT_MS), 'WRITE']);
+    assertUnavailable(await ask(bob, request.leave(jb.roomRef, jb.joinId, 'bob')), 'LEAVE');
+    // Until Redis has it out, bob may not chat there, nor join the room again.
+    const chat = await ask(bob, request.chat(jb.roomRef, jb.joinId, 'bob', 'still in?'));
+    assert.equal(
+      chat.raw,
+      frame.error(5, `Not a member of that chat room: ROOM_REF ${jb.roomRef}`),
+    );
+    assertUnavailable(await ask(bob, request.join('late-leave', 'bob')), 'JOIN while leaving');
+    // Redis carries the leave out: everyone gets bob's leave notice, once; bob nothing after.
+    for (const c of [alice, bob]) await c.expect(frame.leftNotice(ja.roomRef, 'bob'), 5000);
+    alice.send(request.chat(ja.roomRef, ja.joinId, 'alice', 'bob is out'));
+    await alice.expect(frame.chat(ja.roomRef, 'alice', 'bob is out'));
+    await bob.expectNothing();
+    const again = await joinRoom(bob, 'late-leave', 'bob');
+    assert.equal(again.roomRef, ja.roomRef);
+    await alice.expect(frame.joinedNotice(ja.roomRef, 'bob'));
+    for (const c of [alice, bob]) await c.expectNothing();
+  });
+
   test('restarted with its data: error 16 while down, then resubscribed, nobody lost', async () => {
     const { alice, bob, ja, jb } = await aliceAndBob(cluster, 'restart');
     const before = [0, 1].map((i) => backCount(cluster, i, 'commands'));
@@ -275,4 +322,53 @@ test('Redis back empty: members of old rooms get error 17 and are closed; no id 
     console.log(nodeLogs(cluster));
     throw err;
   }
+});
+
+test('a node stopped while Redis refuses its leaves: another node reaps its members, they are not left in for ever', async (t) => {
+  const redis = await PrivateRedis.start();
+  t.after(() => redis.close());
+  const nodeTimeoutMs = 4000;
+  const cluster = await startNodeCluster({
+    what: 'stop-refused',
+    url: redis.url,
+    nodes: 1,
+    nodeTimeoutMs,
+    redisTimeoutMs: REDIS_TIMEOUT_MS,
+  });
+  t.after(() => cluster.close());
+  // Node B connects as a Redis user of its own, so that its scripts alone can be refused.
+  await cluster.redis(['ACL', 'SETUSER', 'nodeb', 'on', '>pw', '~*', '&*', '+@all']);
+  const nodeB = await spawnServer([
+    '--redis',
+    `redis://nodeb:pw@127.0.0.1:${redis.port}`,
+    '--redis-prefix',
+    cluster.prefix,
+    '--node-id',
+    'node-b',
+    '--student-id',
+    'test-id',
+    '--node-timeout-ms',
+    String(nodeTimeoutMs),
+    '--redis-timeout-ms',
+    String(REDIS_TIMEOUT_MS),
+  ]);
+  t.after(() => nodeB.kill());
+  const alice = await cluster.connect(0);
+  const bob = await WireClient.connect(nodeB.port);
+  t.after(() => bob.close());
+  const ja = await joinRoom(alice, 'room', 'alice');
+  await joinRoom(bob, 'room', 'bob');
+  await alice.expect(frame.joinedNotice(ja.roomRef, 'bob'));
+  // Node B stops while Redis refuses its scripts: bob's leave cannot be published.
+  await cluster.redis(['ACL', 'SETUSER', 'nodeb', '-eval', '-evalsha']);
+  nodeB.child.kill('SIGTERM');
+  assert.equal(await nodeB.exited, 0);
+  await cluster.redis(['ACL', 'SETUSER', 'nodeb', '+eval', '+evalsha']);
+  // Node B is still counted as a node until its time runs out; then node A reaps bob, once.
+  await alice.expect(frame.leftNotice(ja.roomRef, 'bob'), nodeTimeoutMs + 3000);
+  assert.equal(await cluster.redis(['HLEN', `${cluster.prefix}room:${ja.roomRef}:members`]), 1);
+  assert.deepEqual(await cluster.redis(['ZRANGE', `${cluster.prefix}nodes`, '0', '-1']), [
+    'node-a',
+  ]);
+  await alice.expectNothing();
 });

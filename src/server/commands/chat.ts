@@ -16,7 +16,9 @@ export const chat: CommandHandler<Chat> = (ctx, session, req) => {
   const entry =
     req.joinId === session.joinId ? ctx.rooms.membershipIn(req.roomRef, session) : undefined;
   const nameError = clientNameError(ctx, req.clientName);
-  if (entry !== undefined && nameError === undefined) {
+  // A member leaving is out as far as its chats go (a LEAVE answered with error 16 is still
+  // being seen through; every other LEAVE holds the requests after it until it is done).
+  if (entry?.state === 'member' && nameError === undefined) {
     // T8: CLIENT_NAME is a display handle; without one, the name given at JOIN is shown.
     const clientName = req.clientName || entry.clientName;
     const sent = ctx.bus.chat(req.roomRef, clientName, req.message);

@@ -1,6 +1,12 @@
-import { andThen, BusUnavailable, isPromise, type Awaitable } from '../../bus/bus.js';
+import {
+  andThen,
+  BusUnavailable,
+  isPromise,
+  JoinNotAnswered,
+  type Awaitable,
+} from '../../bus/bus.js';
 import { ErrorCode, protocolError } from '../../protocol/errors.js';
-import { joinedReply } from '../../protocol/tcd-serialize.js';
+import { chatFrame, joinedReply, joinNotice } from '../../protocol/tcd-serialize.js';
 import type { TcdRequest } from '../../protocol/tcd-request.js';
 import type { CommandHandler, ServerContext } from '../context.js';
 import { unavailable, type Session } from '../session.js';
@@ -30,6 +36,16 @@ export const join: CommandHandler<Join> = (ctx, session, req) => {
   if (!isPromise(done)) return;
   return done.catch((err: unknown) => {
     if (!(err instanceof BusUnavailable)) throw err;
+    const found = ctx.rooms.find(req.room);
+    if (found !== undefined && ctx.rooms.membership(found, session) !== undefined) {
+      // Its event came before the answer was given up on: JOINED was sent, the JOIN is done;
+      // the watch its answer would have taken is taken here (its leave will unwatch).
+      ctx.bus.watch(found.ref, Number.POSITIVE_INFINITY);
+      return;
+    }
+    // Error 16 says it was not done, so it must not be: undone should the store carry it out
+    // late. The undo goes out first, so that a JOIN sent after the error comes after it.
+    if (err instanceof JoinNotAnswered) err.undo();
     session.joinSettled();
     session.replyError(unavailable(err));
   });
@@ -42,6 +58,13 @@ function joinNow(ctx: ServerContext, session: Session, req: Join): Awaitable<voi
   if (session.state === 'closed') return;
   const found = ctx.rooms.find(req.room);
   const existing = found === undefined ? undefined : ctx.rooms.membership(found, session);
+  if (existing?.state === 'leaving') {
+    // Its LEAVE got error 16 and is being seen through (ChatServer.completeLeave): once the
+    // store has it out, a JOIN makes it a member again.
+    const why = `ROOM_REF ${existing.room.ref}: the last LEAVE is not done yet; try again`;
+    session.replyError(protocolError(ErrorCode.Unavailable, why));
+    return;
+  }
   if (found !== undefined && existing !== undefined && session.joinId !== undefined) {
     // T5: idempotent: the same ROOM_REF and JOIN_ID again, nothing published.
     session.reply(joinedReply(found.name, ctx.roomEndpoint(session), found.ref, session.joinId));
@@ -76,11 +99,14 @@ function joinNow(ctx: ServerContext, session: Session, req: Join): Awaitable<voi
             session.replyError(protocolError(ErrorCode.RoomLimit, `at most ${limits.maxRooms}`));
             return;
           case 'already': {
-            // The service has this connection in the room though this node did not know.
+            // The service has this connection in the room though this node did not know (a
+            // JOIN given up on went through, and its undo has not yet): it is in from here on,
+            // and told so as any joiner (T2); the others were told when that JOIN was.
             session.joinSettled();
             ctx.rooms.joinDelivered(reply.ref, req.room, session, req.clientName);
             ctx.bus.watch(reply.ref, Number.POSITIVE_INFINITY);
             session.reply(joinedReply(req.room, ctx.roomEndpoint(session), reply.ref, joinId));
+            session.send(chatFrame(reply.ref, req.clientName, joinNotice(req.clientName)));
             return;
           }
           case 'joined':

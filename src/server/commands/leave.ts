@@ -1,4 +1,11 @@
-import { andThen, BusUnavailable, isPromise, type Awaitable } from '../../bus/bus.js';
+import {
+  andThen,
+  BusUnavailable,
+  isPromise,
+  LeaveNotAnswered,
+  type Awaitable,
+  type LeaveReply,
+} from '../../bus/bus.js';
 import { leftReply } from '../../protocol/tcd-serialize.js';
 import type { TcdRequest } from '../../protocol/tcd-request.js';
 import type { CommandHandler, ServerContext } from '../context.js';
@@ -22,8 +29,8 @@ export const leave: CommandHandler<Leave> = (ctx, session, req) => {
       : earlier.then(() => leaveNow(ctx, session, req));
   if (!isPromise(done)) return;
   return done.catch((err: unknown) => {
+    // The store did not answer a check (is the ref or JOIN_ID known?): nothing was begun.
     if (!(err instanceof BusUnavailable)) throw err;
-    session.leaveSettled(req.roomRef);
     session.replyError(unavailable(err));
   });
 };
@@ -53,7 +60,7 @@ function leaveNow(ctx: ServerContext, session: Session, req: Leave): Awaitable<v
     }
     session.expectLeave(req.roomRef, true);
     const clientName = req.clientName || entry.clientName;
-    return andThen(ctx.bus.leave(req.roomRef, req.joinId, clientName), (reply) => {
+    const answered = (reply: LeaveReply): Awaitable<void> => {
       if (reply.kind === 'not-member') {
         // The service no longer had it in the room (its node was taken for dead): settle here.
         ctx.dropMembership(entry);
@@ -61,6 +68,21 @@ function leaveNow(ctx: ServerContext, session: Session, req: Leave): Awaitable<v
         return;
       }
       return session.leaveWait(req.roomRef); // undefined when the event came with the reply
+    };
+    const sent = ctx.bus.leave(req.roomRef, req.joinId, clientName);
+    if (!isPromise(sent)) return answered(sent);
+    return sent.then(answered, (err: unknown) => {
+      if (!(err instanceof BusUnavailable)) throw err;
+      // Its event came before the answer was given up on: LEFT was sent, the LEAVE is done.
+      if (!session.expectsLeave(req.roomRef)) return;
+      session.replyError(unavailable(err));
+      if (err instanceof LeaveNotAnswered) {
+        ctx.completeLeave(entry, err.outcome);
+      } else {
+        // Refused outright: it did not happen, so the connection is still a member.
+        session.leaveSettled(req.roomRef);
+        ctx.rooms.cancelLeave(entry);
+      }
     });
   });
 }
