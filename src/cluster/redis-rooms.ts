@@ -84,7 +84,8 @@ export class RedisRooms implements RoomBus, Directory {
   private readonly batches = new Map<number, ChatBatch>();
   private flushScheduled = false;
   private recovering = false;
-  private closed = false;
+  /** Set by `close`: retries stop, and a second call waits on the first. */
+  private closing: Promise<void> | undefined;
   /** Names this node's JOINs, so a JOIN's undo takes out its own membership only. */
   private joinTokens = 0;
 
@@ -253,12 +254,15 @@ export class RedisRooms implements RoomBus, Directory {
     this.subs.unwatch(ref);
   }
 
-  async close(): Promise<void> {
-    this.closed = true;
-    this.flush();
-    this.subs.close();
-    await this.liveness.stop();
-    await this.link.close();
+  /** Once: the server closes its bus and its directory, which are this one object. */
+  close(): Promise<void> {
+    this.closing ??= (async () => {
+      this.flush();
+      this.subs.close();
+      await this.liveness.stop();
+      await this.link.close();
+    })();
+    return this.closing;
   }
 
   private readonly flush = (): void => {
@@ -295,7 +299,7 @@ export class RedisRooms implements RoomBus, Directory {
       try {
         return await op();
       } catch (err) {
-        if (!(err instanceof BusUnavailable) || this.closed) throw err;
+        if (!(err instanceof BusUnavailable) || this.closing !== undefined) throw err;
       }
       await new Promise((resolve) => setTimeout(resolve, RETRY_MS));
     }
