@@ -36,6 +36,8 @@ export type RoomEvent =
       readonly room: string;
       readonly joinId: number;
       readonly clientName: string;
+      /** The JOIN it is the event of (RoomBus.join's `attempt`). */
+      readonly attempt: number;
     }
   | {
       readonly kind: 'leave';
@@ -86,10 +88,26 @@ export interface RoomBus {
   readonly spansNodes: boolean;
   /** Registers the one handler of this node. */
   subscribe(handler: BusHandler): void;
-  /** JOIN: `joinId` enters room `room` as `clientName`; the room is made if need be (T7). */
-  join(room: string, joinId: number, clientName: string, maxRooms: number): Awaitable<JoinReply>;
-  /** LEAVE of room `ref`; the leave notice shows `clientName`. */
-  leave(ref: number, joinId: number, clientName: string): Awaitable<LeaveReply>;
+  /**
+   * JOIN: `joinId` enters room `room` as `clientName`; the room is made if need be (T7).
+   * `attempt` names this JOIN among the node's and comes back in its join event: a connection
+   * that sent a JOIN again after error 16 tells the event of the one it gave up on (which the
+   * store may still carry out) from its own. It also names the membership made (or taken
+   * over, on 'already').
+   */
+  join(
+    room: string,
+    joinId: number,
+    clientName: string,
+    maxRooms: number,
+    attempt: number,
+  ): Awaitable<JoinReply>;
+  /**
+   * LEAVE of room `ref`; the leave notice shows `clientName`. `attempt` is that of the JOIN
+   * whose membership this ends: a leave the store carries out late, or twice (a retry after
+   * error 16), takes out that membership only, never one a later JOIN made.
+   */
+  leave(ref: number, joinId: number, clientName: string, attempt: number): Awaitable<LeaveReply>;
   /**
    * DISCONNECT or a lost connection: `joinId` leaves every room it is in, by ascending ref
    * (T6); the notices show `clientName`, or without one the name each room was joined with.

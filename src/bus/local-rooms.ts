@@ -40,12 +40,18 @@ export class LocalRooms implements RoomBus, Directory {
     return this.book.refStatus(ref);
   }
 
-  join(name: string, joinId: number, clientName: string, maxRooms: number): JoinReply {
-    return this.book.join(name, joinId, clientName, maxRooms);
+  join(
+    name: string,
+    joinId: number,
+    clientName: string,
+    maxRooms: number,
+    attempt: number,
+  ): JoinReply {
+    return this.book.join(name, joinId, clientName, maxRooms, attempt);
   }
 
-  leave(ref: number, joinId: number, clientName: string): LeaveReply {
-    return this.book.leave(ref, joinId, clientName);
+  leave(ref: number, joinId: number, clientName: string, attempt: number): LeaveReply {
+    return this.book.leave(ref, joinId, clientName, attempt);
   }
 
   leaveAll(joinId: number, clientName: string | undefined): RoomLeft[] {

@@ -12,8 +12,15 @@ interface BookRoom {
   readonly ref: number;
   readonly name: string;
   seq: number;
-  /** Members by JOIN_ID, with the name each joined with. */
-  readonly members: Map<number, string>;
+  /** Members by JOIN_ID. */
+  readonly members: Map<number, BookMember>;
+}
+
+interface BookMember {
+  /** The name it joined with. */
+  readonly clientName: string;
+  /** Its JOIN's (RoomBus.join). */
+  readonly attempt: number;
 }
 
 export class RoomBook {
@@ -49,7 +56,13 @@ export class RoomBook {
     return this.byRef.get(ref)?.seq ?? 0;
   }
 
-  join(name: string, joinId: number, clientName: string, maxRooms: number): JoinReply {
+  join(
+    name: string,
+    joinId: number,
+    clientName: string,
+    maxRooms: number,
+    attempt: number,
+  ): JoinReply {
     let room = this.byName.get(name);
     if (room?.members.has(joinId) === true) return { kind: 'already', ref: room.ref };
     if (room === undefined) {
@@ -58,19 +71,20 @@ export class RoomBook {
       this.byName.set(name, room);
       this.byRef.set(room.ref, room);
     }
-    room.members.set(joinId, clientName);
+    room.members.set(joinId, { clientName, attempt });
     const rooms = this.byJoinId.get(joinId);
     if (rooms === undefined) this.byJoinId.set(joinId, room);
     else if (rooms instanceof Set) rooms.add(room);
     else if (rooms !== room) this.byJoinId.set(joinId, new Set([rooms, room]));
     const seq = ++room.seq;
-    this.emit({ kind: 'join', ref: room.ref, seq, room: name, joinId, clientName });
+    this.emit({ kind: 'join', ref: room.ref, seq, room: name, joinId, clientName, attempt });
     return { kind: 'joined', ref: room.ref, seq };
   }
 
-  leave(ref: number, joinId: number, clientName: string): LeaveReply {
+  /** Ends the membership of `attempt` only (RoomBus.leave). */
+  leave(ref: number, joinId: number, clientName: string, attempt: number): LeaveReply {
     const room = this.byRef.get(ref);
-    if (room === undefined || !room.members.has(joinId)) return { kind: 'not-member' };
+    if (room?.members.get(joinId)?.attempt !== attempt) return { kind: 'not-member' };
     return { kind: 'left', seq: this.remove(room, joinId, clientName) };
   }
 
@@ -81,7 +95,7 @@ export class RoomBook {
     );
     return rooms.map((room) => ({
       ref: room.ref,
-      seq: this.remove(room, joinId, clientName ?? room.members.get(joinId) ?? ''),
+      seq: this.remove(room, joinId, clientName ?? room.members.get(joinId)?.clientName ?? ''),
     }));
   }
 

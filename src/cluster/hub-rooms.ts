@@ -76,12 +76,18 @@ export class HubRooms implements RoomBus, Directory {
     return this.call('refStatus', [ref]) as Promise<RefStatus>;
   }
 
-  join(room: string, joinId: number, clientName: string, maxRooms: number): Promise<JoinReply> {
-    return this.call('join', [room, joinId, clientName, maxRooms]) as Promise<JoinReply>;
+  join(
+    room: string,
+    joinId: number,
+    clientName: string,
+    maxRooms: number,
+    attempt: number,
+  ): Promise<JoinReply> {
+    return this.call('join', [room, joinId, clientName, maxRooms, attempt]) as Promise<JoinReply>;
   }
 
-  leave(ref: number, joinId: number, clientName: string): Promise<LeaveReply> {
-    return this.call('leave', [ref, joinId, clientName]) as Promise<LeaveReply>;
+  leave(ref: number, joinId: number, clientName: string, attempt: number): Promise<LeaveReply> {
+    return this.call('leave', [ref, joinId, clientName, attempt]) as Promise<LeaveReply>;
   }
 
   leaveAll(joinId: number, clientName: string | undefined): Promise<RoomLeft[]> {

@@ -13,7 +13,13 @@
  * restarted Redis has an empty script cache).
  */
 import { createHash } from 'node:crypto';
-import { createClient, ErrorReply, type RedisClientType } from '@redis/client';
+import {
+  ClientClosedError,
+  ClientOfflineError,
+  createClient,
+  ErrorReply,
+  type RedisClientType,
+} from '@redis/client';
 import type { Logger } from 'pino';
 import { BusUnavailable } from '../bus/bus.js';
 
@@ -42,6 +48,9 @@ export class Unanswered extends BusUnavailable {
     super(message);
   }
 }
+
+/** A command never written, the connection being down: Redis cannot carry it out. */
+export class NotSent extends BusUnavailable {}
 
 /** Reconnect after 50 ms, doubling, at most every 2 s. */
 function backoff(retries: number): number {
@@ -113,11 +122,16 @@ export class RedisLink {
         throw this.failure(err);
       }
     }
-    try {
-      return await this.send(['EVAL', script.source, '0', ...args]);
-    } catch (err) {
-      throw this.failure(err);
-    }
+    return this.evaluate(script, args);
+  }
+
+  /**
+   * Runs a script by its source (EVAL), never EVALSHA: for a command that must run right
+   * behind the one sent before it. After a NOSCRIPT, EVALSHA's fallback would go out only
+   * once that answer is in, behind commands sent meanwhile.
+   */
+  evaluate(script: Script, args: readonly string[]): Promise<unknown> {
+    return this.call(['EVAL', script.source, '0', ...args]);
   }
 
   async close(): Promise<void> {
@@ -149,6 +163,8 @@ export class RedisLink {
   private failure(err: unknown): Error {
     if (err instanceof ErrorReply || err instanceof Unanswered) return err;
     const why = err instanceof Error ? err.message : String(err);
-    return new BusUnavailable(`the cluster store did not answer: ${why}`);
+    const message = `the cluster store did not answer: ${why}`;
+    const unsent = err instanceof ClientOfflineError || err instanceof ClientClosedError;
+    return unsent ? new NotSent(message) : new BusUnavailable(message);
   }
 }

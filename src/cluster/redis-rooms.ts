@@ -28,7 +28,8 @@ import {
 } from '../bus/bus.js';
 import { Keys } from './keys.js';
 import { NodeLiveness } from './node-liveness.js';
-import { RedisLink, Script, Unanswered } from './redis-link.js';
+import { ErrorReply } from '@redis/client';
+import { NotSent, RedisLink, Script, Unanswered } from './redis-link.js';
 import { RoomSubscriptions } from './room-subscriptions.js';
 import * as lua from './scripts.js';
 
@@ -53,8 +54,12 @@ const KEEP_LOG_MS = '60000';
 const BATCH_MAX = 512;
 /** Identifiers a service may issue between two heartbeats, at most (the floor's margin). */
 const ID_MARGIN = 1_000_000;
-/** How often an operation that must be carried out (a JOIN's undo, a LEAVE) is tried again. */
+/**
+ * An operation that must be carried out (a JOIN's undo, a LEAVE) is tried again after this,
+ * doubling to RETRY_MAX_MS, each wait drawn within ±25 % so that a node's many retries spread.
+ */
 const RETRY_MS = 500;
+const RETRY_MAX_MS = 4000;
 
 const scripts = {
   join: new Script(lua.joinScript),
@@ -86,8 +91,6 @@ export class RedisRooms implements RoomBus, Directory {
   private recovering = false;
   /** Set by `close`: retries stop, and a second call waits on the first. */
   private closing: Promise<void> | undefined;
-  /** Names this node's JOINs, so a JOIN's undo takes out its own membership only. */
-  private joinTokens = 0;
 
   private constructor(
     private readonly link: RedisLink,
@@ -168,8 +171,8 @@ export class RedisRooms implements RoomBus, Directory {
     joinId: number,
     clientName: string,
     maxRooms: number,
+    attempt: number,
   ): Promise<JoinReply> {
-    const token = `${this.options.nodeId}:${++this.joinTokens}`;
     let reply: unknown[];
     try {
       reply = await this.script(scripts.join, [
@@ -179,11 +182,12 @@ export class RedisRooms implements RoomBus, Directory {
         String(maxRooms),
         this.options.nodeId,
         LOG_CAP,
-        token,
+        String(attempt),
       ]);
     } catch (err) {
-      if (!(err instanceof BusUnavailable)) throw err;
-      throw new JoinNotAnswered(err.message, () => this.undoJoin(name, joinId, token));
+      // Never written: Redis cannot carry it out, there is nothing to undo.
+      if (!(err instanceof BusUnavailable) || err instanceof NotSent) throw err;
+      throw new JoinNotAnswered(err.message, () => this.undoJoin(name, joinId, attempt));
     }
     switch (reply[0]) {
       case 'joined':
@@ -195,21 +199,23 @@ export class RedisRooms implements RoomBus, Directory {
     }
   }
 
-  async leave(ref: number, joinId: number, clientName: string): Promise<LeaveReply> {
-    const args = [String(ref), String(joinId), clientName, LOG_CAP, KEEP_LOG_MS];
+  async leave(
+    ref: number,
+    joinId: number,
+    clientName: string,
+    attempt: number,
+  ): Promise<LeaveReply> {
+    const args = [String(ref), String(joinId), clientName, LOG_CAP, KEEP_LOG_MS, String(attempt)];
+    const leave = (): Promise<unknown[]> => this.script(scripts.leave, args);
     const answer = (reply: unknown[]): LeaveReply =>
       reply[0] === 'left' ? { kind: 'left', seq: Number(reply[1]) } : { kind: 'not-member' };
     try {
-      return answer(await this.script(scripts.leave, args));
+      return answer(await leave());
     } catch (err) {
       if (!(err instanceof BusUnavailable)) throw err;
-      // The late answer if it comes; else (the connection dropped, the script cache was
-      // empty) the leave again until the store answers: it removes the member only once.
-      const late =
-        err instanceof Unanswered ? (err.late as Promise<unknown[]>) : Promise.reject(err);
-      const outcome = late
-        .catch(() => this.untilAnswered(() => this.script(scripts.leave, args)))
-        .then(answer);
+      // Seen through: the late answer, or the leave again until the store answers. Only the
+      // membership of `attempt` is taken out, once, however often it is sent.
+      const outcome = this.untilAnswered(leave, err).then(answer);
       outcome.catch(() => {}); // the bus closed first; nobody waits any more
       throw new LeaveNotAnswered(err.message, outcome);
     }
@@ -280,10 +286,14 @@ export class RedisRooms implements RoomBus, Directory {
     );
   }
 
-  /** Takes out again what the JOIN of `token` made, if it made anything; until the store answers. */
-  private undoJoin(name: string, joinId: number, token: string): void {
-    const args = [name, String(joinId), token, LOG_CAP, KEEP_LOG_MS];
-    this.untilAnswered(() => this.script(scripts.undoJoin, args)).then(
+  /**
+   * Takes out again what the JOIN of `attempt` made, if it made anything; until the store
+   * answers. Sent by its source, so that it runs right behind that JOIN, before anything the
+   * connection sends after its error 16.
+   */
+  private undoJoin(name: string, joinId: number, attempt: number): void {
+    const args = [name, String(joinId), String(attempt), LOG_CAP, KEEP_LOG_MS];
+    this.untilAnswered(() => this.script(scripts.undoJoin, args, true)).then(
       (reply) => {
         if (reply[0] === 'undone') {
           this.options.logger.info({ joinId, ref: reply[1] }, 'a JOIN given up on was undone');
@@ -293,23 +303,49 @@ export class RedisRooms implements RoomBus, Directory {
     );
   }
 
-  /** `op`, again every RETRY_MS while the store is unavailable; rejects if the bus closes. */
-  private async untilAnswered(op: () => Promise<unknown[]>): Promise<unknown[]> {
-    for (;;) {
-      try {
-        return await op();
-      } catch (err) {
-        if (!(err instanceof BusUnavailable) || this.closing !== undefined) throw err;
+  /**
+   * What `op` answers, however long the store takes; `failed` is how its first try failed, if
+   * it was tried. A command written and given up on is waited for, not sent again (Redis may
+   * yet carry it out, and a hung Redis must not pile up copies); one that failed otherwise is
+   * sent again, with backoff. Rejects if the bus closes, or on a script's error (a bug).
+   */
+  private async untilAnswered(op: () => Promise<unknown[]>, failed?: unknown): Promise<unknown[]> {
+    let failure = failed;
+    for (let tries = 0; ; tries++) {
+      if (failure === undefined) {
+        try {
+          return await op();
+        } catch (err) {
+          failure = err;
+        }
       }
-      await new Promise((resolve) => setTimeout(resolve, RETRY_MS));
+      if (failure instanceof Unanswered) {
+        try {
+          return (await failure.late) as unknown[];
+        } catch (err) {
+          failure = err;
+        }
+      }
+      const scriptBug = failure instanceof ErrorReply && !failure.message.startsWith('NOSCRIPT');
+      if (scriptBug || this.closing !== undefined) throw failure;
+      failure = undefined;
+      const wait = Math.min(RETRY_MS * 2 ** tries, RETRY_MAX_MS) * (0.75 + Math.random() / 2);
+      await new Promise((resolve) => setTimeout(resolve, wait).unref());
+      if (this.closing !== undefined) throw new BusUnavailable('the cluster store was closed');
     }
   }
 
-  /** Runs a script with the prefix and epoch; a lost epoch starts recovery and fails it. */
-  private async script(script: Script, args: string[]): Promise<unknown[]> {
+  /**
+   * Runs a script with the prefix and epoch; a lost epoch starts recovery and fails it.
+   * `bySource` sends it as EVAL (RedisLink.evaluate).
+   */
+  private async script(script: Script, args: string[], bySource = false): Promise<unknown[]> {
+    const all = [this.keys.prefix, this.epoch, ...args];
     let reply: unknown[];
     try {
-      reply = (await this.link.run(script, [this.keys.prefix, this.epoch, ...args])) as unknown[];
+      reply = (await (bySource
+        ? this.link.evaluate(script, all)
+        : this.link.run(script, all))) as unknown[];
     } catch (err) {
       // Its answer, should it come late, goes through the same check.
       if (err instanceof Unanswered) {

@@ -173,7 +173,7 @@ export class RoomHub {
         this.joining = true;
         let reply;
         try {
-          reply = book.join(s(0), joinId, s(2), n(3));
+          reply = book.join(s(0), joinId, s(2), n(3), n(4));
         } finally {
           this.joining = false;
         }
@@ -183,7 +183,7 @@ export class RoomHub {
       }
       case 'leave':
         this.settleOwed(link, n(0), n(1));
-        return book.leave(n(0), n(1), s(2));
+        return book.leave(n(0), n(1), s(2), n(3));
       case 'leaveAll': {
         const joinId = n(0);
         link.joinIds.delete(joinId);

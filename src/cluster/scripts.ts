@@ -19,13 +19,17 @@
 const prelude = `
 local P = ARGV[1]
 if redis.call('GET', P .. 'epoch') ~= ARGV[2] then return {'epoch'} end
-local function enc(seq, kind, joinId, name, text)
-  return seq .. ' ' .. kind .. ' ' .. joinId .. ' ' .. #name .. ' ' .. #text .. '\\n' .. name .. text
+-- attempt: a join's only (its JOIN's, ending the head), else nil.
+local function enc(seq, kind, joinId, name, text, attempt)
+  local tail = ''
+  if attempt then tail = ' ' .. attempt end
+  return seq .. ' ' .. kind .. ' ' .. joinId .. ' ' .. #name .. ' ' .. #text .. tail .. '\\n'
+    .. name .. text
 end
-local function append(ref, kind, joinId, name, text, cap)
+local function append(ref, kind, joinId, name, text, cap, attempt)
   local R = P .. 'room:' .. ref
   local seq = redis.call('HINCRBY', R, 'seq', 1)
-  local ev = enc(seq, kind, joinId, name, text)
+  local ev = enc(seq, kind, joinId, name, text, attempt)
   redis.call('XADD', R .. ':log', 'MAXLEN', '~', cap, seq .. '-1', 'e', ev)
   return seq, ev
 end
@@ -66,9 +70,10 @@ end
 `;
 
 /**
- * ARGV: prefix, epoch, name, joinId, clientName, maxRooms, nodeId, cap, token. The token names
- * this JOIN, so that undoing it, should it time out, takes out its membership and no later
- * one (undoJoinScript); a connection's rooms (`join:<id>`) map each ref to it.
+ * ARGV: prefix, epoch, name, joinId, clientName, maxRooms, nodeId, cap, attempt. The attempt
+ * names this JOIN (RoomBus.join) and so the membership it makes: a connection's rooms
+ * (`join:<id>`) map each ref to it, so that undoing a JOIN given up on, or a LEAVE carried out
+ * late or twice, takes out that membership and no later one (undoJoinScript, leaveScript).
  */
 export const joinScript = `${prelude}
 local name, joinId, clientName = ARGV[3], ARGV[4], ARGV[5]
@@ -88,13 +93,13 @@ end
 redis.call('HSET', P .. 'room:' .. ref .. ':members', joinId, clientName)
 redis.call('HSET', P .. 'join:' .. joinId, ref, ARGV[9])
 redis.call('SADD', P .. 'node:' .. ARGV[7] .. ':joins', joinId)
-local seq, ev = append(ref, 'J', joinId, clientName, name, ARGV[8])
+local seq, ev = append(ref, 'J', joinId, clientName, name, ARGV[8], ARGV[9])
 redis.call('PUBLISH', P .. 'room:' .. ref, ev)
 return {'joined', ref, seq}
 `;
 
 /**
- * ARGV: prefix, epoch, name, joinId, token, cap, keepLogMs. Undoes the JOIN of that token,
+ * ARGV: prefix, epoch, name, joinId, attempt, cap, keepLogMs. Undoes the JOIN of that attempt,
  * which its node gave up on (error 16): if it made a membership, that leaves, with its notice.
  */
 export const undoJoinScript = `${prelude}
@@ -105,12 +110,14 @@ local clientName = redis.call('HGET', P .. 'room:' .. ref .. ':members', joinId)
 return {'undone', ref, leave(ref, joinId, clientName, ARGV[6], ARGV[7])}
 `;
 
-/** ARGV: prefix, epoch, ref, joinId, clientName, cap, keepLogMs. */
+/**
+ * ARGV: prefix, epoch, ref, joinId, clientName, cap, keepLogMs, attempt: that of the JOIN whose
+ * membership this ends. Sent again after its answer was lost, it must not take out the
+ * membership of a JOIN made since (the first one went through, the connection joined again).
+ */
 export const leaveScript = `${prelude}
 local ref, joinId = ARGV[3], ARGV[4]
-if redis.call('HEXISTS', P .. 'room:' .. ref .. ':members', joinId) == 0 then
-  return {'not-member'}
-end
+if redis.call('HGET', P .. 'join:' .. joinId, ref) ~= ARGV[8] then return {'not-member'} end
 return {'left', leave(ref, joinId, ARGV[5], ARGV[6], ARGV[7])}
 `;
 

@@ -28,6 +28,8 @@ export interface Membership<M> {
   readonly member: M;
   /** The CLIENT_NAME given when joining: used for notices when the connection just drops. */
   readonly clientName: string;
+  /** The JOIN that made it (RoomBus.join's `attempt`): its LEAVE ends this membership only. */
+  readonly attempt: number;
   readonly state: MembershipState;
 }
 
@@ -88,7 +90,13 @@ export class RoomRegistry<M> {
    * The join event of `member` reached this node: from here on it receives room `ref` (named
    * `name`; kept here from its first local member on). A member already there is returned as is.
    */
-  joinDelivered(ref: number, name: string, member: M, clientName: string): Membership<M> {
+  joinDelivered(
+    ref: number,
+    name: string,
+    member: M,
+    clientName: string,
+    attempt: number,
+  ): Membership<M> {
     let room = this.byRef.get(ref);
     if (room === undefined) {
       room = { ref, name, members: new Map() };
@@ -97,7 +105,7 @@ export class RoomRegistry<M> {
     }
     const existing = room.members.get(member);
     if (existing !== undefined) return existing;
-    const entry: MutableMembership<M> = { room, member, clientName, state: 'member' };
+    const entry: MutableMembership<M> = { room, member, clientName, attempt, state: 'member' };
     room.members.set(member, entry);
     const rooms = this.byMember.get(member);
     if (rooms === undefined) this.byMember.set(member, entry);

@@ -266,19 +266,22 @@ export class ChatServer
 
   private joinArrived(event: Extract<RoomEvent, { kind: 'join' }>): void {
     const session = this.sessionsByJoinId.get(event.joinId);
-    if (session !== undefined && session.awaitsJoin(event.room)) {
-      const entry = this.rooms.joinDelivered(event.ref, event.room, session, event.clientName);
+    if (session !== undefined && session.awaitsJoin(event.room, event.attempt)) {
+      const { ref, room, clientName, attempt } = event;
+      const entry = this.rooms.joinDelivered(ref, room, session, clientName, attempt);
       // T2: JOINED_CHATROOM, then the join notice to every member, the joiner included.
-      session.reply(joinedReply(event.room, this.roomEndpoint(session), event.ref, event.joinId));
-      const notice = chatFrame(event.ref, event.clientName, joinNotice(event.clientName));
-      this.deliveries += broadcast(entry.room, notice);
+      session.reply(joinedReply(room, this.roomEndpoint(session), ref, event.joinId));
+      this.deliveries += broadcast(entry.room, chatFrame(ref, clientName, joinNotice(clientName)));
       session.joinSettled();
       return;
     }
     const room = this.rooms.get(event.ref);
     if (room === undefined) return;
     const notice = chatFrame(event.ref, event.clientName, joinNotice(event.clientName));
-    this.deliveries += broadcast(room, notice);
+    // Another member's join; or one of `session`'s JOINs that it gave up on (error 16) and the
+    // store carried out late: the connection was told that JOIN failed, or, if it is in the
+    // room by a later one, was given its own notice then.
+    this.deliveries += broadcast(room, notice, session);
   }
 
   private leaveArrived(event: Extract<RoomEvent, { kind: 'leave' }>): void {

@@ -33,6 +33,8 @@ export interface SessionHandler {
 /** A JOIN waiting for its join event. */
 interface PendingJoin {
   readonly room: string;
+  /** Names this JOIN (RoomBus.join): its event, not that of one given up on, settles it. */
+  readonly attempt: number;
   /** The room's ref, once the bus has answered. */
   ref: number | undefined;
   done: (() => void) | undefined;
@@ -47,6 +49,9 @@ interface PendingLeave {
 }
 
 const NOTHING = Buffer.alloc(0);
+
+/** The last JOIN attempt numbered in this process (a JOIN_ID lives on one node: enough). */
+let joinAttempts = 0;
 
 export class Session extends Connection<ParseResult> {
   /** Issued at the first JOIN and kept for every room of this connection (T7). */
@@ -121,9 +126,14 @@ export class Session extends Connection<ParseResult> {
     return this.replies !== undefined && this.replies.waiting > 0 ? this.replies.idle() : undefined;
   }
 
-  /** A JOIN of `room` is under way: its join event, when delivered, makes the membership. */
-  expectJoin(room: string): void {
-    this.pendingJoin = { room, ref: undefined, done: undefined, abandoned: false };
+  /**
+   * A JOIN of `room` is under way: its join event, when delivered, makes the membership.
+   * Returns the attempt that names it, for the bus.
+   */
+  expectJoin(room: string): number {
+    const attempt = ++joinAttempts;
+    this.pendingJoin = { room, attempt, ref: undefined, done: undefined, abandoned: false };
+    return attempt;
   }
 
   /** The bus answered the JOIN under way: its event will be room `ref`'s. */
@@ -136,9 +146,10 @@ export class Session extends Connection<ParseResult> {
     return this.pendingJoin?.ref === ref && !this.pendingJoin.abandoned;
   }
 
-  /** True if a JOIN of `room` awaits its join event. */
-  awaitsJoin(room: string): boolean {
-    return this.pendingJoin?.room === room && !this.pendingJoin.abandoned;
+  /** True if the JOIN of `room` under way, by `attempt`, awaits its join event. */
+  awaitsJoin(room: string, attempt: number): boolean {
+    const pending = this.pendingJoin;
+    return pending?.room === room && pending.attempt === attempt && !pending.abandoned;
   }
 
   /**

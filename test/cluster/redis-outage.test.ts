@@ -12,12 +12,14 @@
  *   one issued before (T7: no JOIN_ID or ROOM_REF given twice).
  */
 import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
+import { after, before, describe, test, type TestContext } from 'node:test';
+import { Script } from '../../src/cluster/redis-link.js';
+import { stopScript } from '../../src/cluster/scripts.js';
 import type { TcdReply } from '../../src/protocol/tcd-reply.js';
 import { request } from '../../src/protocol/tcd-request-text.js';
 import { frame } from '../helpers/frames.js';
 import { nodeLogs, startNodeCluster, type NodeCluster } from '../helpers/node-cluster.js';
-import { spawnServer } from '../helpers/process.js';
+import { spawnServer, type ServerProcess } from '../helpers/process.js';
 import { PrivateRedis } from '../helpers/redis.js';
 import { joinRoom, type Joined } from '../helpers/session.js';
 import { waitUntil } from '../helpers/wait.js';
@@ -198,6 +200,45 @@ describe('Redis frozen, its subscribers cut, restarted with its data', () => {
     for (const c of [alice, dave]) await c.expectNothing();
   });
 
+  test('a JOIN sent again right after its error 16, where the node follows the room: in once, told once; the others see the first come and go', async () => {
+    const alice = await cluster.connect(0);
+    const ja = await joinRoom(alice, 'resent', 'alice');
+    const carol = await cluster.connect(1);
+    await joinRoom(carol, 'resent', 'carol'); // node B follows the room: every event comes
+    await alice.expect(frame.joinedNotice(ja.roomRef, 'carol'));
+    // An empty script cache, as after a restart: the undo is a script Redis has not seen.
+    await cluster.redis(['SCRIPT', 'FLUSH']);
+    const dave = await cluster.connect(1);
+    await joinRoom(dave, 'own room', 'dave'); // its JOIN_ID is issued: the JOIN is one script
+    // Writes held a little longer than the node waits: the first JOIN is given up on, the
+    // one sent right after its error 16 is (normally) answered in time.
+    await cluster.redis(['CLIENT', 'PAUSE', String(REDIS_TIMEOUT_MS + 300), 'WRITE']);
+    assertUnavailable(await ask(dave, request.join('resent', 'dave')), 'JOIN');
+    let refused = 1;
+    let reply = await ask(dave, request.join('resent', 'dave'));
+    for (; reply.type === 'error'; refused++) {
+      assertUnavailable(reply, `JOIN again (${refused})`);
+      assert.ok(refused < 5, 'never joined');
+      reply = await ask(dave, request.join('resent', 'dave'));
+    }
+    const port = cluster.nodes[1]?.port ?? 0;
+    assert.equal(reply.type, 'joined', reply.raw);
+    const joinId = reply.type === 'joined' ? Number(reply.joinId) : 0;
+    assert.equal(reply.raw, frame.joined('resent', port, ja.roomRef, joinId));
+    // Each JOIN refused was carried out late and undone: the others see it come and go, then
+    // dave's JOIN; dave sees its own join once (not one refused JOIN's as well), and stays.
+    const cameAndWent =
+      frame.joinedNotice(ja.roomRef, 'dave') + frame.leftNotice(ja.roomRef, 'dave');
+    const seenByOthers = cameAndWent.repeat(refused) + frame.joinedNotice(ja.roomRef, 'dave');
+    for (const c of [alice, carol]) await c.expect(seenByOthers, 5000);
+    await dave.expect(frame.joinedNotice(ja.roomRef, 'dave'));
+    dave.send(request.chat(ja.roomRef, joinId, 'dave', 'in once'));
+    for (const c of [alice, carol, dave]) await c.expect(frame.chat(ja.roomRef, 'dave', 'in once'));
+    for (const c of [alice, carol, dave]) await c.expectNothing();
+    const members = await cluster.redis(['HKEYS', `${cluster.prefix}room:${ja.roomRef}:members`]);
+    assert.equal((members as string[]).length, 3);
+  });
+
   test('a LEAVE answered with error 16 is seen through: the leaver is told by its own leave notice', async () => {
     const { alice, bob, ja, jb } = await aliceAndBob(cluster, 'late-leave');
     await cluster.redis(['CLIENT', 'PAUSE', String(3 * REDIS_TIMEOUT_MS), 'WRITE']);
@@ -209,6 +250,15 @@ describe('Redis frozen, its subscribers cut, restarted with its data', () => {
       frame.error(5, `Not a member of that chat room: ROOM_REF ${jb.roomRef}`),
     );
     assertUnavailable(await ask(bob, request.join('late-leave', 'bob')), 'JOIN while leaving');
+    const twice = await ask(bob, request.leave(jb.roomRef, jb.joinId, 'bob'));
+    assert.equal(
+      twice.raw,
+      frame.error(
+        16,
+        `Service unavailable: ROOM_REF ${jb.roomRef}: the last LEAVE is not done yet; try again`,
+      ),
+      'LEAVE again while leaving: not LEFT, it is still in',
+    );
     // Redis carries the leave out: everyone gets bob's leave notice, once; bob nothing after.
     for (const c of [alice, bob]) await c.expect(frame.leftNotice(ja.roomRef, 'bob'), 5000);
     alice.send(request.chat(ja.roomRef, ja.joinId, 'alice', 'bob is out'));
@@ -324,19 +374,16 @@ test('Redis back empty: members of old rooms get error 17 and are closed; no id 
   }
 });
 
-test('a node stopped while Redis refuses its leaves: another node reaps its members, they are not left in for ever', async (t) => {
-  const redis = await PrivateRedis.start();
-  t.after(() => redis.close());
-  const nodeTimeoutMs = 4000;
-  const cluster = await startNodeCluster({
-    what: 'stop-refused',
-    url: redis.url,
-    nodes: 1,
-    nodeTimeoutMs,
-    redisTimeoutMs: REDIS_TIMEOUT_MS,
-  });
-  t.after(() => cluster.close());
-  // Node B connects as a Redis user of its own, so that its scripts alone can be refused.
+/**
+ * Node B, connected as a Redis user of its own (so that its scripts alone can be refused),
+ * beside `cluster`'s node A: alice on A and bob on B, in one room.
+ */
+async function withNodeB(
+  t: TestContext,
+  redis: PrivateRedis,
+  cluster: NodeCluster,
+  nodeTimeoutMs: number,
+): Promise<{ nodeB: ServerProcess; alice: WireClient; ja: Joined }> {
   await cluster.redis(['ACL', 'SETUSER', 'nodeb', 'on', '>pw', '~*', '&*', '+@all']);
   const nodeB = await spawnServer([
     '--redis',
@@ -359,6 +406,22 @@ test('a node stopped while Redis refuses its leaves: another node reaps its memb
   const ja = await joinRoom(alice, 'room', 'alice');
   await joinRoom(bob, 'room', 'bob');
   await alice.expect(frame.joinedNotice(ja.roomRef, 'bob'));
+  return { nodeB, alice, ja };
+}
+
+test('a node stopped while Redis refuses its leaves: another node reaps its members, they are not left in for ever', async (t) => {
+  const redis = await PrivateRedis.start();
+  t.after(() => redis.close());
+  const nodeTimeoutMs = 4000;
+  const cluster = await startNodeCluster({
+    what: 'stop-refused',
+    url: redis.url,
+    nodes: 1,
+    nodeTimeoutMs,
+    redisTimeoutMs: REDIS_TIMEOUT_MS,
+  });
+  t.after(() => cluster.close());
+  const { nodeB, alice, ja } = await withNodeB(t, redis, cluster, nodeTimeoutMs);
   // Node B stops while Redis refuses its scripts: bob's leave cannot be published.
   await cluster.redis(['ACL', 'SETUSER', 'nodeb', '-eval', '-evalsha']);
   nodeB.child.kill('SIGTERM');
@@ -366,6 +429,34 @@ test('a node stopped while Redis refuses its leaves: another node reaps its memb
   await cluster.redis(['ACL', 'SETUSER', 'nodeb', '+eval', '+evalsha']);
   // Node B is still counted as a node until its time runs out; then node A reaps bob, once.
   await alice.expect(frame.leftNotice(ja.roomRef, 'bob'), nodeTimeoutMs + 3000);
+  assert.equal(await cluster.redis(['HLEN', `${cluster.prefix}room:${ja.roomRef}:members`]), 1);
+  assert.deepEqual(await cluster.redis(['ZRANGE', `${cluster.prefix}nodes`, '0', '-1']), [
+    'node-a',
+  ]);
+  await alice.expectNothing();
+});
+
+test('a node stopped while Redis refuses its leaves but takes its stop: marked dead at once, reaped long before its time is up', async (t) => {
+  const redis = await PrivateRedis.start();
+  t.after(() => redis.close());
+  const nodeTimeoutMs = 60_000; // its heartbeats alone would keep it counted for a minute
+  const cluster = await startNodeCluster({
+    what: 'stop-marked',
+    url: redis.url,
+    nodes: 1,
+    nodeTimeoutMs,
+    redisTimeoutMs: REDIS_TIMEOUT_MS,
+  });
+  t.after(() => cluster.close());
+  const { nodeB, alice, ja } = await withNodeB(t, redis, cluster, nodeTimeoutMs);
+  // Every script of node B refused but its stop (loaded, so that EVALSHA finds it).
+  const stop = new Script(stopScript);
+  assert.equal(await cluster.redis(['SCRIPT', 'LOAD', stop.source]), stop.sha);
+  await cluster.redis(['ACL', 'SETUSER', 'nodeb', '-eval', '-evalsha', `+evalsha|${stop.sha}`]);
+  nodeB.child.kill('SIGTERM');
+  assert.equal(await nodeB.exited, 0);
+  // Node A's next look at the nodes (every second) finds node B dead and reaps bob, once.
+  await alice.expect(frame.leftNotice(ja.roomRef, 'bob'), 10_000);
   assert.equal(await cluster.redis(['HLEN', `${cluster.prefix}room:${ja.roomRef}:members`]), 1);
   assert.deepEqual(await cluster.redis(['ZRANGE', `${cluster.prefix}nodes`, '0', '-1']), [
     'node-a',

@@ -157,7 +157,7 @@ for (const impl of implementations) {
     test('T7 one ref per name, on every node, even when joined at once from all', async () => {
       const nodes = await start(3);
       const replies = await Promise.all(
-        nodes.map((n, i) => settle(n.bus.join('together', 100 + i, `m${i}`, 1000))),
+        nodes.map((n, i) => settle(n.bus.join('together', 100 + i, `m${i}`, 1000, 1))),
       );
       const refs = replies.map((r) => (r.kind === 'joined' ? r.ref : -1));
       assert.equal(new Set(refs).size, 1, `one ref: ${refs.join(',')}`);
@@ -168,7 +168,7 @@ for (const impl of implementations) {
         'each join its own place in the order',
       );
       assert.deepEqual(
-        await settle(nodes[0]!.bus.join('together', 100, 'm0', 1000)),
+        await settle(nodes[0]!.bus.join('together', 100, 'm0', 1000, 1)),
         { kind: 'already', ref: refs[0] },
         'T5',
       );
@@ -216,26 +216,62 @@ for (const impl of implementations) {
       const ref = await joinEach(nodes, 'brief', 300);
       assert.equal(await settle(nodes[0]!.directory.refStatus(ref)), 'live');
       for (const [i, n] of nodes.entries()) {
-        const left = await settle(n.bus.leave(ref, 300 + i, `m${i}`));
+        const left = await settle(n.bus.leave(ref, 300 + i, `m${i}`, 1));
         assert.equal(left.kind, 'left');
       }
-      assert.deepEqual(await settle(nodes[0]!.bus.leave(ref, 300, 'm0')), { kind: 'not-member' });
+      assert.deepEqual(await settle(nodes[0]!.bus.leave(ref, 300, 'm0', 1)), {
+        kind: 'not-member',
+      });
       assert.equal(await settle(pick(nodes, 1).directory.refStatus(ref)), 'forgotten');
-      const again = await settle(nodes[0]!.bus.join('brief', 300, 'm0', 1000));
+      const again = await settle(nodes[0]!.bus.join('brief', 300, 'm0', 1000, 1));
       assert.ok(again.kind === 'joined' && again.ref > ref, `a new ref: ${JSON.stringify(again)}`);
       assert.equal(await settle(nodes[0]!.directory.refStatus(ref + 10_000)), 'never');
     });
 
+    test("a JOIN's event names it, and a leave ends that JOIN's membership only: sent again after the member joined again, it leaves the new one in", async () => {
+      const nodes = await start(2);
+      const [a, b] = [nodes[0]!, pick(nodes, 1)];
+      const kept = await settle(b.bus.join('twice', 701, 'keeper', 1000, 1));
+      if (kept.kind !== 'joined') throw new Error(JSON.stringify(kept));
+      const ref = kept.ref;
+      b.bus.watch(ref, kept.seq);
+      assert.equal((await settle(a.bus.join('twice', 700, 'm', 1000, 7))).kind, 'joined');
+      assert.equal((await settle(a.bus.leave(ref, 700, 'm', 7))).kind, 'left');
+      assert.equal((await settle(a.bus.join('twice', 700, 'm', 1000, 8))).kind, 'joined');
+      // The first leave again, as a retry whose first answer was lost would send it.
+      assert.deepEqual(await settle(a.bus.leave(ref, 700, 'm', 7)), { kind: 'not-member' });
+      await settle(b.bus.chat(ref, 'keeper', 'still two of us'));
+      await waitUntil(() => story(b, ref).length === 5, 'the keeper to be handed five events');
+      const joins = b.seen.filter((e) => e.kind === 'join' && e.joinId === 700);
+      assert.deepEqual(
+        joins.map((e) => e.kind === 'join' && e.attempt),
+        [7, 8],
+      );
+      assert.deepEqual(story(b, ref).slice(1), [
+        `${kept.seq + 1} join 700`,
+        `${kept.seq + 2} leave 700`,
+        `${kept.seq + 3} join 700`,
+        `${kept.seq + 4} chat still two of us`,
+      ]);
+      assert.equal((await settle(a.bus.leave(ref, 700, 'm', 8))).kind, 'left');
+    });
+
     test('the room limit counts the live rooms of the whole service', async () => {
       const nodes = await start(2);
-      assert.equal((await settle(nodes[0]!.bus.join('limit-a', 400, 'x', 1))).kind, 'joined');
-      assert.deepEqual(await settle(pick(nodes, 1).bus.join('limit-b', 401, 'y', 1)), {
+      assert.equal((await settle(nodes[0]!.bus.join('limit-a', 400, 'x', 1, 1))).kind, 'joined');
+      assert.deepEqual(await settle(pick(nodes, 1).bus.join('limit-b', 401, 'y', 1, 1)), {
         kind: 'room-limit',
       });
-      assert.equal((await settle(pick(nodes, 1).bus.join('limit-a', 401, 'y', 1))).kind, 'joined');
+      assert.equal(
+        (await settle(pick(nodes, 1).bus.join('limit-a', 401, 'y', 1, 1))).kind,
+        'joined',
+      );
       await settle(nodes[0]!.bus.leaveAll(400, undefined));
       await settle(pick(nodes, 1).bus.leaveAll(401, undefined));
-      assert.equal((await settle(pick(nodes, 1).bus.join('limit-b', 401, 'y', 1))).kind, 'joined');
+      assert.equal(
+        (await settle(pick(nodes, 1).bus.join('limit-b', 401, 'y', 1, 1))).kind,
+        'joined',
+      );
     });
 
     test('T6 leaveAll: every room, ascending ref, with the name each was joined with', async () => {
@@ -243,14 +279,14 @@ for (const impl of implementations) {
       const keeper = pick(nodes, 1);
       const refs: number[] = [];
       for (const name of ['la-1', 'la-2', 'la-3']) {
-        const r = await settle(keeper.bus.join(name, 501, 'keeper', 1000));
+        const r = await settle(keeper.bus.join(name, 501, 'keeper', 1000, 1));
         if (r.kind !== 'joined') throw new Error(JSON.stringify(r));
         refs.push(r.ref);
         keeper.bus.watch(r.ref, r.seq);
       }
       for (const ref of [...refs].reverse()) {
         const name = `la-${refs.indexOf(ref) + 1}`;
-        await settle(nodes[0]!.bus.join(name, 500, `n${ref}`, 1000));
+        await settle(nodes[0]!.bus.join(name, 500, `n${ref}`, 1000, 1));
       }
       const left = await settle(nodes[0]!.bus.leaveAll(500, undefined));
       assert.deepEqual(
@@ -272,7 +308,7 @@ for (const impl of implementations) {
       const nodes = await start(2);
       if (nodes.length < 2) return; // one node is the whole service: it sees everything
       const [a, b] = nodes as [Node, Node];
-      const r = await settle(a.bus.join('private', 600, 'a', 1000));
+      const r = await settle(a.bus.join('private', 600, 'a', 1000, 1));
       if (r.kind !== 'joined') throw new Error('join');
       a.bus.watch(r.ref, r.seq);
       await settle(a.bus.chat(r.ref, 'a', 'for a'));
@@ -286,7 +322,7 @@ for (const impl of implementations) {
 async function joinEach(nodes: Node[], name: string, base: number): Promise<number> {
   let ref = -1;
   for (const [i, n] of nodes.entries()) {
-    const r = await settle(n.bus.join(name, base + i, `m${i}`, 1000));
+    const r = await settle(n.bus.join(name, base + i, `m${i}`, 1000, 1));
     if (r.kind !== 'joined') throw new Error(JSON.stringify(r));
     ref = r.ref;
     // From its own join event on, as a node watches (bus.ts): node i is handed the room from

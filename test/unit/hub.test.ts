@@ -78,7 +78,7 @@ test('a worker that sends what is not a frame, or not JSON, is cut off; the hub 
   }
   const w = await worker();
   const id = await settle(w.issueJoinId());
-  assert.equal((await settle(w.join('after-junk', id, 'x', 10))).kind, 'joined');
+  assert.equal((await settle(w.join('after-junk', id, 'x', 10, 1))).kind, 'joined');
 });
 
 test("a room's log is kept only until the joiner's watch comes", async (t) => {
@@ -86,7 +86,7 @@ test("a room's log is kept only until the joiner's watch comes", async (t) => {
   const a = await worker();
   const b = await worker();
   const ida = await settle(a.issueJoinId());
-  const joined = await settle(a.join('logged', ida, 'alice', 10));
+  const joined = await settle(a.join('logged', ida, 'alice', 10, 1));
   assert.equal(joined.kind, 'joined');
   if (joined.kind !== 'joined') return;
   assert.equal(hub.loggedRooms, 1, 'kept while the watch is owed');
@@ -102,7 +102,7 @@ test('a JOIN served after its connection left everything still leaves when its w
   const b = await worker();
   const id = await settle(a.issueJoinId());
   await settle(a.leaveAll(id, undefined)); // the connection closed, as in a drain
-  const late = await settle(a.join('ghost', id, 'late', 10));
+  const late = await settle(a.join('ghost', id, 'late', 10, 1));
   assert.equal(late.kind, 'joined');
   if (late.kind !== 'joined') return;
   await a.close(); // the worker's stream ends, as when it dies

@@ -13,36 +13,40 @@ function withLog(): { rooms: LocalRooms; seen: RoomEvent[] } {
 
 test('T7 one ref per live name; an emptied room is forgotten and its ref never reused', () => {
   const { rooms } = withLog();
-  const a = rooms.join('a', 1, 'ann', 10);
-  const b = rooms.join('b', 1, 'ann', 10);
+  const a = rooms.join('a', 1, 'ann', 10, 1);
+  const b = rooms.join('b', 1, 'ann', 10, 1);
   assert.deepEqual(a, { kind: 'joined', ref: 1, seq: 1 });
   assert.deepEqual(b, { kind: 'joined', ref: 2, seq: 1 });
-  assert.deepEqual(rooms.join('a', 2, 'bob', 10), { kind: 'joined', ref: 1, seq: 2 });
-  assert.deepEqual(rooms.join('a', 2, 'bob', 10), { kind: 'already', ref: 1 }, 'T5');
-  assert.deepEqual(rooms.leave(1, 1, 'ann'), { kind: 'left', seq: 3 });
-  assert.deepEqual(rooms.leave(1, 1, 'ann'), { kind: 'not-member' }, 'T4');
+  assert.deepEqual(rooms.join('a', 2, 'bob', 10, 1), { kind: 'joined', ref: 1, seq: 2 });
+  assert.deepEqual(rooms.join('a', 2, 'bob', 10, 1), { kind: 'already', ref: 1 }, 'T5');
+  assert.deepEqual(rooms.leave(1, 1, 'ann', 1), { kind: 'left', seq: 3 });
+  assert.deepEqual(rooms.leave(1, 1, 'ann', 1), { kind: 'not-member' }, 'T4');
   assert.equal(rooms.refStatus(1), 'live');
   assert.deepEqual(rooms.leaveAll(2, undefined), [{ ref: 1, seq: 4 }]);
   assert.equal(rooms.refStatus(1), 'forgotten');
   assert.equal(rooms.refStatus(3), 'never');
-  assert.deepEqual(rooms.join('a', 2, 'bob', 10), { kind: 'joined', ref: 3, seq: 1 }, 'a new ref');
+  assert.deepEqual(
+    rooms.join('a', 2, 'bob', 10, 1),
+    { kind: 'joined', ref: 3, seq: 1 },
+    'a new ref',
+  );
 });
 
 test('the room limit counts live rooms only', () => {
   const { rooms } = withLog();
-  assert.equal(rooms.join('x', 1, 'a', 1).kind, 'joined');
-  assert.deepEqual(rooms.join('y', 1, 'a', 1), { kind: 'room-limit' });
-  assert.equal(rooms.join('x', 2, 'b', 1).kind, 'joined', 'joining a live room is no new room');
+  assert.equal(rooms.join('x', 1, 'a', 1, 1).kind, 'joined');
+  assert.deepEqual(rooms.join('y', 1, 'a', 1, 1), { kind: 'room-limit' });
+  assert.equal(rooms.join('x', 2, 'b', 1, 1).kind, 'joined', 'joining a live room is no new room');
   rooms.leaveAll(1, undefined);
   rooms.leaveAll(2, undefined);
-  assert.equal(rooms.join('y', 1, 'a', 1).kind, 'joined');
+  assert.equal(rooms.join('y', 1, 'a', 1, 1).kind, 'joined');
 });
 
 test('T6 leaveAll: ascending ref, with the name each room was joined with unless one is given', () => {
   const { rooms, seen } = withLog();
-  rooms.join('z', 7, 'zed', 10);
-  rooms.join('y', 7, 'why', 10);
-  rooms.join('z', 8, 'keeper', 10);
+  rooms.join('z', 7, 'zed', 10, 1);
+  rooms.join('y', 7, 'why', 10, 1);
+  rooms.join('z', 8, 'keeper', 10, 1);
   seen.length = 0;
   assert.deepEqual(rooms.leaveAll(7, undefined), [
     { ref: 1, seq: 3 },
@@ -52,7 +56,7 @@ test('T6 leaveAll: ascending ref, with the name each room was joined with unless
     seen.map((e) => e.kind === 'leave' && `${e.ref} ${e.clientName}`),
     ['1 zed', '2 why'],
   );
-  rooms.join('z', 9, 'nine', 10);
+  rooms.join('z', 9, 'nine', 10, 1);
   seen.length = 0;
   rooms.leaveAll(9, 'given');
   assert.deepEqual(
@@ -73,7 +77,7 @@ test('T13 an event appended while another is delivered waits its turn, and seqs 
     },
     lost: () => {},
   });
-  rooms.join('r', 1, 'x', 10);
+  rooms.join('r', 1, 'x', 10, 1);
   rooms.chat(1, 'x', 'first');
   rooms.chat(1, 'x', 'second');
   assert.deepEqual(seen, [

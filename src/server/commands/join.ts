@@ -10,6 +10,7 @@ import { chatFrame, joinedReply, joinNotice } from '../../protocol/tcd-serialize
 import type { TcdRequest } from '../../protocol/tcd-request.js';
 import type { CommandHandler, ServerContext } from '../context.js';
 import { unavailable, type Session } from '../session.js';
+import { leaveNotDone } from './leave.js';
 import { nameProblem } from './names.js';
 
 type Join = Extract<TcdRequest, { type: 'join' }>;
@@ -61,8 +62,7 @@ function joinNow(ctx: ServerContext, session: Session, req: Join): Awaitable<voi
   if (existing?.state === 'leaving') {
     // Its LEAVE got error 16 and is being seen through (ChatServer.completeLeave): once the
     // store has it out, a JOIN makes it a member again.
-    const why = `ROOM_REF ${existing.room.ref}: the last LEAVE is not done yet; try again`;
-    session.replyError(protocolError(ErrorCode.Unavailable, why));
+    session.replyError(leaveNotDone(existing.room.ref));
     return;
   }
   if (found !== undefined && existing !== undefined && session.joinId !== undefined) {
@@ -86,9 +86,9 @@ function joinNow(ctx: ServerContext, session: Session, req: Join): Awaitable<voi
       session.joinId = joinId;
       ctx.sessionsByJoinId.set(joinId, session);
     }
-    session.expectJoin(req.room);
+    const attempt = session.expectJoin(req.room);
     return andThen(
-      ctx.bus.join(req.room, joinId, req.clientName, limits.maxRooms),
+      ctx.bus.join(req.room, joinId, req.clientName, limits.maxRooms, attempt),
       (reply): Awaitable<void> => {
         // Closed meanwhile: its leaves, published at the close, come after this join in the
         // room's order and take it out again; this node has nobody to deliver the room to.
@@ -101,9 +101,10 @@ function joinNow(ctx: ServerContext, session: Session, req: Join): Awaitable<voi
           case 'already': {
             // The service has this connection in the room though this node did not know (a
             // JOIN given up on went through, and its undo has not yet): it is in from here on,
-            // and told so as any joiner (T2); the others were told when that JOIN was.
+            // by this JOIN, and told so as any joiner (T2); the others were told when that
+            // JOIN was (its event, should it come here later, is not shown to it again).
             session.joinSettled();
-            ctx.rooms.joinDelivered(reply.ref, req.room, session, req.clientName);
+            ctx.rooms.joinDelivered(reply.ref, req.room, session, req.clientName, attempt);
             ctx.bus.watch(reply.ref, Number.POSITIVE_INFINITY);
             session.reply(joinedReply(req.room, ctx.roomEndpoint(session), reply.ref, joinId));
             session.send(chatFrame(reply.ref, req.clientName, joinNotice(req.clientName)));

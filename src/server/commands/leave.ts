@@ -6,6 +6,7 @@ import {
   type Awaitable,
   type LeaveReply,
 } from '../../bus/bus.js';
+import { ErrorCode, protocolError, type ProtocolError } from '../../protocol/errors.js';
 import { leftReply } from '../../protocol/tcd-serialize.js';
 import type { TcdRequest } from '../../protocol/tcd-request.js';
 import type { CommandHandler, ServerContext } from '../context.js';
@@ -14,6 +15,14 @@ import { clientNameError } from './names.js';
 import { firstError, noSuchRoom, ownershipError } from './ownership.js';
 
 type Leave = Extract<TcdRequest, { type: 'leave' }>;
+
+/** Error 16 for a JOIN or LEAVE of a room whose LEAVE (answered with 16) is being seen through. */
+export function leaveNotDone(ref: number): ProtocolError {
+  return protocolError(
+    ErrorCode.Unavailable,
+    `ROOM_REF ${ref}: the last LEAVE is not done yet; try again`,
+  );
+}
 
 /**
  * LEAVE. LEFT_CHATROOM is written when the leave event reaches this node, right before the
@@ -53,6 +62,12 @@ function leaveNow(ctx: ServerContext, session: Session, req: Leave): Awaitable<v
       session.replyError(error);
       return;
     }
+    if (entry?.state === 'leaving') {
+      // Its last LEAVE got error 16 and is being seen through (ChatServer.completeLeave): the
+      // connection is still in the room until the store has it out, so LEFT would be untrue.
+      session.replyError(leaveNotDone(req.roomRef));
+      return;
+    }
     if (entry === undefined || !ctx.rooms.beginLeave(entry)) {
       // T4: not in the room (or in one forgotten since it emptied, T7): LEFT, no notice.
       session.reply(leftReply(req.roomRef, req.joinId));
@@ -69,7 +84,7 @@ function leaveNow(ctx: ServerContext, session: Session, req: Leave): Awaitable<v
       }
       return session.leaveWait(req.roomRef); // undefined when the event came with the reply
     };
-    const sent = ctx.bus.leave(req.roomRef, req.joinId, clientName);
+    const sent = ctx.bus.leave(req.roomRef, req.joinId, clientName, entry.attempt);
     if (!isPromise(sent)) return answered(sent);
     return sent.then(answered, (err: unknown) => {
       if (!(err instanceof BusUnavailable)) throw err;
