@@ -16,6 +16,7 @@ import type { HttpListener } from '../transport/http.js';
 import { listenTls, loadSecureContext, type TlsFiles, type TlsListener } from '../transport/tls.js';
 import { startCluster } from './cluster.js';
 import { ConfigError, type Settings } from './config.js';
+import { startHeapTrim } from './heap-trim.js';
 import {
   admissionFromSettings,
   directTuningFromSettings,
@@ -120,6 +121,8 @@ export async function startService(settings: Settings, logger: Logger): Promise<
     throw err;
   }
 
+  // Gives back the heap a storm of joins grew, once it is over (src/cli/heap-trim.ts).
+  const heapTrim = startHeapTrim(logger);
   let stopped: Promise<void> | undefined;
   let endDrain: (() => void) | undefined;
   const ports = {
@@ -146,6 +149,7 @@ export async function startService(settings: Settings, logger: Logger): Promise<
         return stopped;
       }
       readiness.beginDrain();
+      heapTrim.stop();
       stopped = (async () => {
         if (drainDelayMs > 0) {
           logger.info({ why, drainDelayMs }, 'draining');
