@@ -14,7 +14,7 @@ if [ ! -f dist/cli/main.js ] || [ ! -f dist/web/index.html ] || [ ! -d node_modu
 fi
 # Each connection is a file descriptor: allow as many as the system lets this user have.
 ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
-# A small young generation: V8 grows it to 32 MB under a storm of new connections and keeps
-# it, which costs more memory than the connections themselves; fan-out is no slower with it
-# (bench/README.md, "Memory").
-exec node --max-semi-space-size=1 dist/cli/main.js serve --port "$port" "$@"
+# No V8 flags: the server gives back the heap a storm of new connections grew once the storm
+# is over (src/cli/heap-trim.ts), so it no longer caps the young generation, which slowed
+# bursts of messages.
+exec node dist/cli/main.js serve --port "$port" "$@"

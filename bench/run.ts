@@ -42,8 +42,8 @@ import {
   type ServerSpec,
 } from './servers.ts';
 
-// What start.sh runs (its V8 flag included).
-const DEFAULT_ROOMCAST_CMD = 'node --max-semi-space-size=1 dist/cli/main.js serve';
+// What start.sh runs.
+const DEFAULT_ROOMCAST_CMD = 'node dist/cli/main.js serve';
 const DEFAULT_SCENARIOS: ScenarioName[] = ['burst100', 'burst1000', 'rate495k', 'conn10k'];
 const SBIN = ['/usr/sbin', '/usr/local/sbin'];
 

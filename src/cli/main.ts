@@ -1,4 +1,4 @@
-#!/usr/bin/env -S node --max-semi-space-size=1
+#!/usr/bin/env node
 /** The `roomcast` command: one subcommand per job (src/cli/commands.ts). */
 import { subcommands } from './commands.js';
 import { ConfigError } from './config.js';
