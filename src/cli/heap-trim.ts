@@ -13,7 +13,7 @@
  *
  * How: every `intervalMs` it looks at the heap's committed size and the event loop's
  * utilisation since the last look. It trims when the heap has grown `growthBytes` past the
- * mark (its size after the last trim, or at start), has held still (moved less than
+ * mark (its size after the last trim or at start, or the least it has been since), has held still (moved less than
  * `stillBytes`) for `stillLooks` looks in a row with the loop mostly idle (utilisation below
  * `maxElu`) in each, and the last trim began at least `minGapMs` ago.
  */
@@ -114,6 +114,8 @@ export function startHeapTrim(
     elu = now;
     stillFor = Math.abs(size - last) < o.stillBytes && busy < o.maxElu ? stillFor + 1 : 0;
     last = size;
+    // A heap that shrank by itself (clients left, V8 collected): the next storm counts from there.
+    mark = Math.min(mark, size);
     if (stopped || inFlight) return;
     if (
       size - mark >= o.growthBytes &&
