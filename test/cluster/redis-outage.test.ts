@@ -375,15 +375,24 @@ test('Redis back empty: members of old rooms get error 17 and are closed; no id 
 });
 
 /**
- * Node B, connected as a Redis user of its own (so that its scripts alone can be refused),
- * beside `cluster`'s node A: alice on A and bob on B, in one room.
+ * A Redis of the test's own, node A and node B, B connected as a Redis user of its own (so
+ * that its scripts alone can be refused): alice on A and bob on B, in one room.
  */
-async function withNodeB(
+async function nodesAAndB(
   t: TestContext,
-  redis: PrivateRedis,
-  cluster: NodeCluster,
+  what: string,
   nodeTimeoutMs: number,
-): Promise<{ nodeB: ServerProcess; alice: WireClient; ja: Joined }> {
+): Promise<{ cluster: NodeCluster; nodeB: ServerProcess; alice: WireClient; ja: Joined }> {
+  const redis = await PrivateRedis.start();
+  t.after(() => redis.close());
+  const cluster = await startNodeCluster({
+    what,
+    url: redis.url,
+    nodes: 1,
+    nodeTimeoutMs,
+    redisTimeoutMs: REDIS_TIMEOUT_MS,
+  });
+  t.after(() => cluster.close());
   await cluster.redis(['ACL', 'SETUSER', 'nodeb', 'on', '>pw', '~*', '&*', '+@all']);
   const nodeB = await spawnServer([
     '--redis',
@@ -406,49 +415,39 @@ async function withNodeB(
   const ja = await joinRoom(alice, 'room', 'alice');
   await joinRoom(bob, 'room', 'bob');
   await alice.expect(frame.joinedNotice(ja.roomRef, 'bob'));
-  return { nodeB, alice, ja };
+  return { cluster, nodeB, alice, ja };
+}
+
+/** Node A reaped bob, once: alice was told, the room has her alone, node B is gone. */
+async function assertBobReaped(
+  cluster: NodeCluster,
+  alice: WireClient,
+  ja: Joined,
+  withinMs: number,
+): Promise<void> {
+  await alice.expect(frame.leftNotice(ja.roomRef, 'bob'), withinMs);
+  assert.equal(await cluster.redis(['HLEN', `${cluster.prefix}room:${ja.roomRef}:members`]), 1);
+  assert.deepEqual(await cluster.redis(['ZRANGE', `${cluster.prefix}nodes`, '0', '-1']), [
+    'node-a',
+  ]);
+  await alice.expectNothing();
 }
 
 test('a node stopped while Redis refuses its leaves: another node reaps its members, they are not left in for ever', async (t) => {
-  const redis = await PrivateRedis.start();
-  t.after(() => redis.close());
   const nodeTimeoutMs = 4000;
-  const cluster = await startNodeCluster({
-    what: 'stop-refused',
-    url: redis.url,
-    nodes: 1,
-    nodeTimeoutMs,
-    redisTimeoutMs: REDIS_TIMEOUT_MS,
-  });
-  t.after(() => cluster.close());
-  const { nodeB, alice, ja } = await withNodeB(t, redis, cluster, nodeTimeoutMs);
+  const { cluster, nodeB, alice, ja } = await nodesAAndB(t, 'stop-refused', nodeTimeoutMs);
   // Node B stops while Redis refuses its scripts: bob's leave cannot be published.
   await cluster.redis(['ACL', 'SETUSER', 'nodeb', '-eval', '-evalsha']);
   nodeB.child.kill('SIGTERM');
   assert.equal(await nodeB.exited, 0);
   await cluster.redis(['ACL', 'SETUSER', 'nodeb', '+eval', '+evalsha']);
   // Node B is still counted as a node until its time runs out; then node A reaps bob, once.
-  await alice.expect(frame.leftNotice(ja.roomRef, 'bob'), nodeTimeoutMs + 3000);
-  assert.equal(await cluster.redis(['HLEN', `${cluster.prefix}room:${ja.roomRef}:members`]), 1);
-  assert.deepEqual(await cluster.redis(['ZRANGE', `${cluster.prefix}nodes`, '0', '-1']), [
-    'node-a',
-  ]);
-  await alice.expectNothing();
+  await assertBobReaped(cluster, alice, ja, nodeTimeoutMs + 3000);
 });
 
 test('a node stopped while Redis refuses its leaves but takes its stop: marked dead at once, reaped long before its time is up', async (t) => {
-  const redis = await PrivateRedis.start();
-  t.after(() => redis.close());
   const nodeTimeoutMs = 60_000; // its heartbeats alone would keep it counted for a minute
-  const cluster = await startNodeCluster({
-    what: 'stop-marked',
-    url: redis.url,
-    nodes: 1,
-    nodeTimeoutMs,
-    redisTimeoutMs: REDIS_TIMEOUT_MS,
-  });
-  t.after(() => cluster.close());
-  const { nodeB, alice, ja } = await withNodeB(t, redis, cluster, nodeTimeoutMs);
+  const { cluster, nodeB, alice, ja } = await nodesAAndB(t, 'stop-marked', nodeTimeoutMs);
   // Every script of node B refused but its stop (loaded, so that EVALSHA finds it).
   const stop = new Script(stopScript);
   assert.equal(await cluster.redis(['SCRIPT', 'LOAD', stop.source]), stop.sha);
@@ -456,10 +455,5 @@ test('a node stopped while Redis refuses its leaves but takes its stop: marked d
   nodeB.child.kill('SIGTERM');
   assert.equal(await nodeB.exited, 0);
   // Node A's next look at the nodes (every second) finds node B dead and reaps bob, once.
-  await alice.expect(frame.leftNotice(ja.roomRef, 'bob'), 10_000);
-  assert.equal(await cluster.redis(['HLEN', `${cluster.prefix}room:${ja.roomRef}:members`]), 1);
-  assert.deepEqual(await cluster.redis(['ZRANGE', `${cluster.prefix}nodes`, '0', '-1']), [
-    'node-a',
-  ]);
-  await alice.expectNothing();
+  await assertBobReaped(cluster, alice, ja, 10_000);
 });
