@@ -105,7 +105,8 @@ export interface RoomBus {
   /**
    * LEAVE of room `ref`; the leave notice shows `clientName`. `attempt` is that of the JOIN
    * whose membership this ends: a leave the store carries out late, or twice (a retry after
-   * error 16), takes out that membership only, never one a later JOIN made.
+   * error 16), takes out that membership only, never one a later JOIN made. A store that
+   * carries every request out at once and once (in-process, the hub) has nothing to guard.
    */
   leave(ref: number, joinId: number, clientName: string, attempt: number): Awaitable<LeaveReply>;
   /**

@@ -50,8 +50,8 @@ export class LocalRooms implements RoomBus, Directory {
     return this.book.join(name, joinId, clientName, maxRooms, attempt);
   }
 
-  leave(ref: number, joinId: number, clientName: string, attempt: number): LeaveReply {
-    return this.book.leave(ref, joinId, clientName, attempt);
+  leave(ref: number, joinId: number, clientName: string): LeaveReply {
+    return this.book.leave(ref, joinId, clientName);
   }
 
   leaveAll(joinId: number, clientName: string | undefined): RoomLeft[] {

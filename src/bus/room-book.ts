@@ -12,15 +12,8 @@ interface BookRoom {
   readonly ref: number;
   readonly name: string;
   seq: number;
-  /** Members by JOIN_ID. */
-  readonly members: Map<number, BookMember>;
-}
-
-interface BookMember {
-  /** The name it joined with. */
-  readonly clientName: string;
-  /** Its JOIN's (RoomBus.join). */
-  readonly attempt: number;
+  /** Members by JOIN_ID, with the name each joined with. */
+  readonly members: Map<number, string>;
 }
 
 export class RoomBook {
@@ -71,7 +64,7 @@ export class RoomBook {
       this.byName.set(name, room);
       this.byRef.set(room.ref, room);
     }
-    room.members.set(joinId, { clientName, attempt });
+    room.members.set(joinId, clientName);
     const rooms = this.byJoinId.get(joinId);
     if (rooms === undefined) this.byJoinId.set(joinId, room);
     else if (rooms instanceof Set) rooms.add(room);
@@ -81,10 +74,13 @@ export class RoomBook {
     return { kind: 'joined', ref: room.ref, seq };
   }
 
-  /** Ends the membership of `attempt` only (RoomBus.leave). */
-  leave(ref: number, joinId: number, clientName: string, attempt: number): LeaveReply {
+  /**
+   * A book carries every request out at once and once, never late or twice, so a leave's
+   * `attempt` has nothing to guard here (RoomBus.leave): memberships keep no attempt.
+   */
+  leave(ref: number, joinId: number, clientName: string): LeaveReply {
     const room = this.byRef.get(ref);
-    if (room?.members.get(joinId)?.attempt !== attempt) return { kind: 'not-member' };
+    if (room === undefined || !room.members.has(joinId)) return { kind: 'not-member' };
     return { kind: 'left', seq: this.remove(room, joinId, clientName) };
   }
 
@@ -95,7 +91,7 @@ export class RoomBook {
     );
     return rooms.map((room) => ({
       ref: room.ref,
-      seq: this.remove(room, joinId, clientName ?? room.members.get(joinId)?.clientName ?? ''),
+      seq: this.remove(room, joinId, clientName ?? room.members.get(joinId) ?? ''),
     }));
   }
 

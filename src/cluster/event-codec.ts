@@ -1,8 +1,8 @@
 /**
  * Room events as the cluster's scripts write them (src/cluster/scripts.ts): each is
  * `<seq> <kind> <joinId> <#name> <#text>\n<name><text>`, lengths in bytes (a join's head
- * ends with its JOIN's ` <attempt>` too), and several may follow one another in one pub/sub
- * message. Decoding never throws: what does not parse is
+ * ends with its JOIN's ` <attempt>` too; one without is read as attempt 0, which no JOIN
+ * has), and several may follow one another in one pub/sub message. Decoding never throws: what does not parse is
  * reported, so a bad message is logged rather than taken for an event.
  */
 import type { RoomEvent } from '../bus/bus.js';
@@ -26,7 +26,8 @@ export function decodeEvents(ref: number, bytes: Buffer): { events: RoomEvent[];
     const nameEnd = nl + 1 + nameLen;
     const end = nameEnd + textLen;
     const fields = [seq, joinId, nameLen, textLen, attempt];
-    if (head.length !== (kind === 'J' ? 6 : 5) || !fields.every(Number.isSafeInteger)) {
+    const fieldCount = head.length === 5 || (head.length === 6 && kind === 'J');
+    if (!fieldCount || !fields.every(Number.isSafeInteger)) {
       return { events, bad: true };
     }
     if (end > bytes.length) return { events, bad: true };

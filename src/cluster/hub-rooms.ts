@@ -86,8 +86,9 @@ export class HubRooms implements RoomBus, Directory {
     return this.call('join', [room, joinId, clientName, maxRooms, attempt]) as Promise<JoinReply>;
   }
 
-  leave(ref: number, joinId: number, clientName: string, attempt: number): Promise<LeaveReply> {
-    return this.call('leave', [ref, joinId, clientName, attempt]) as Promise<LeaveReply>;
+  /** The hub carries a leave out once, at once (a RoomBook): no `attempt` to guard. */
+  leave(ref: number, joinId: number, clientName: string): Promise<LeaveReply> {
+    return this.call('leave', [ref, joinId, clientName]) as Promise<LeaveReply>;
   }
 
   leaveAll(joinId: number, clientName: string | undefined): Promise<RoomLeft[]> {

@@ -134,8 +134,16 @@ export class RedisLink {
     return this.call(['EVAL', script.source, '0', ...args]);
   }
 
+  /**
+   * Closes both, letting commands under way have their answers; a Redis that does not give
+   * them within `timeoutMs` (frozen) is not waited for: the connections are cut.
+   */
   async close(): Promise<void> {
-    await Promise.allSettled([this.commands.close(), this.subscriber.close()]);
+    const closed = Promise.allSettled([this.commands.close(), this.subscriber.close()]);
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise((resolve) => (timer = setTimeout(resolve, this.options.timeoutMs)));
+    await Promise.race([closed, late]);
+    clearTimeout(timer);
     this.commands.destroy();
     this.subscriber.destroy();
   }

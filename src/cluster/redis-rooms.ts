@@ -212,7 +212,9 @@ export class RedisRooms implements RoomBus, Directory {
     try {
       return answer(await leave());
     } catch (err) {
-      if (!(err instanceof BusUnavailable)) throw err;
+      // Never written: it did not happen, the connection is still a member (LeaveNotAnswered
+      // is for a leave Redis may yet carry out).
+      if (!(err instanceof BusUnavailable) || err instanceof NotSent) throw err;
       // Seen through: the late answer, or the leave again until the store answers. Only the
       // membership of `attempt` is taken out, once, however often it is sent.
       const outcome = this.untilAnswered(leave, err).then(answer);
@@ -307,10 +309,13 @@ export class RedisRooms implements RoomBus, Directory {
    * What `op` answers, however long the store takes; `failed` is how its first try failed, if
    * it was tried. A command written and given up on is waited for, not sent again (Redis may
    * yet carry it out, and a hung Redis must not pile up copies); one that failed otherwise is
-   * sent again, with backoff. Rejects if the bus closes, or on a script's error (a bug).
+   * sent again, with backoff, an error reply included (NOSCRIPT, LOADING, BUSY, READONLY,
+   * OOM, NOPERM: a Redis restarting, failing over or reconfigured). Rejects if the bus closes,
+   * or on an error of the script itself (a bug: sending it again would fail again).
    */
   private async untilAnswered(op: () => Promise<unknown[]>, failed?: unknown): Promise<unknown[]> {
     let failure = failed;
+    let refused = false;
     for (let tries = 0; ; tries++) {
       if (failure === undefined) {
         try {
@@ -326,8 +331,11 @@ export class RedisRooms implements RoomBus, Directory {
           failure = err;
         }
       }
-      const scriptBug = failure instanceof ErrorReply && !failure.message.startsWith('NOSCRIPT');
-      if (scriptBug || this.closing !== undefined) throw failure;
+      if (isScriptError(failure) || this.closing !== undefined) throw failure;
+      if (failure instanceof ErrorReply && !failure.message.startsWith('NOSCRIPT') && !refused) {
+        refused = true; // logged once: the retries are what the operator is told of
+        this.options.logger.warn({ err: failure.message }, 'Redis refused; trying again');
+      }
       failure = undefined;
       const wait = Math.min(RETRY_MS * 2 ** tries, RETRY_MAX_MS) * (0.75 + Math.random() / 2);
       await new Promise((resolve) => setTimeout(resolve, wait).unref());
@@ -399,6 +407,14 @@ export class RedisRooms implements RoomBus, Directory {
       this.handler?.lost(ref, why);
     }
   }
+}
+
+/** An error of the script itself, as Redis 6 and 7 word it, not of the Redis running it. */
+function isScriptError(err: unknown): boolean {
+  return (
+    err instanceof ErrorReply &&
+    /user_script|Error running script|wrong number of arguments|WRONGTYPE/.test(err.message)
+  );
 }
 
 function newEpoch(): string {

@@ -183,7 +183,7 @@ export class RoomHub {
       }
       case 'leave':
         this.settleOwed(link, n(0), n(1));
-        return book.leave(n(0), n(1), s(2), n(3));
+        return book.leave(n(0), n(1), s(2));
       case 'leaveAll': {
         const joinId = n(0);
         link.joinIds.delete(joinId);

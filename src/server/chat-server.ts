@@ -82,6 +82,8 @@ export class ChatServer
   readonly errorReplies = new Tally<number>();
   deliveries = 0;
   private nextConnectionId = 1;
+  /** Set once shutdown closes the seams: nothing is retried on them any more. */
+  private busClosed = false;
 
   constructor(
     readonly options: ServerOptions,
@@ -183,7 +185,10 @@ export class ChatServer
           this.dropMembership(entry);
         }, LATE_EVENT_MS).unref();
       },
-      () => {}, // the bus closed: so does the connection
+      (err: unknown) => {
+        // The bus closed (so does the connection), or a script failed: that is a bug, logged.
+        if (!this.busClosed) session.log.error({ err }, 'a LEAVE given up on was not completed');
+      },
     );
   }
 
@@ -222,6 +227,7 @@ export class ChatServer
       graceMs,
       farewell === undefined ? undefined : (session) => session.replyError(farewell),
     );
+    this.busClosed = true;
     await Promise.all([this.bus.close(), this.directory.close()]);
   }
 
@@ -364,6 +370,11 @@ export class ChatServer
       if (!(err instanceof BusUnavailable)) {
         // A bug (a script's error): logged, not retried, and never an unhandled rejection.
         session.log.error({ err }, 'publishing the leaves failed');
+        return;
+      }
+      if (this.busClosed) {
+        // Stopping: what is left is the store's to clean up (another node reaps it).
+        session.log.warn({ err: err.message }, 'leave not published before the stop');
         return;
       }
       session.log.warn({ err: err.message }, 'leave not published yet; retrying');

@@ -276,6 +276,8 @@ describe('Redis frozen, its subscribers cut, restarted with its data', () => {
     await redis.shutdownSaving();
     assertUnavailable(await ask(alice, request.chat(ja.roomRef, ja.joinId, 'alice', 'x')), 'CHAT');
     assertUnavailable(await ask(bob, request.chat(jb.roomRef, jb.joinId, 'bob', 'y')), 'CHAT');
+    // Never sent (the node knows Redis is down): not done, nor to be done later; bob stays in.
+    assertUnavailable(await ask(bob, request.leave(jb.roomRef, jb.joinId, 'bob')), 'LEAVE');
     await redis.up({ keepData: true });
     await waitUntil(
       () => [0, 1].every((i) => backCount(cluster, i, 'commands') > (before[i] ?? 0)),
@@ -456,4 +458,48 @@ test('a node stopped while Redis refuses its leaves but takes its stop: marked d
   assert.equal(await nodeB.exited, 0);
   // Node A's next look at the nodes (every second) finds node B dead and reaps bob, once.
   await assertBobReaped(cluster, alice, ja, 10_000);
+});
+
+test('a seen-through LEAVE that Redis refuses when it comes to it (NOPERM) is sent again until it is taken', async (t) => {
+  const { cluster, nodeB, alice, ja } = await nodesAAndB(t, 'leave-refused', 10_000);
+  const bob = await WireClient.connect(nodeB.port);
+  t.after(() => bob.close());
+  const jb = await joinRoom(bob, 'room', 'bob2');
+  await alice.expect(frame.joinedNotice(ja.roomRef, 'bob2'));
+  await cluster.redis(['CLIENT', 'PAUSE', String(2 * REDIS_TIMEOUT_MS), 'WRITE']);
+  assertUnavailable(await ask(bob, request.leave(jb.roomRef, jb.joinId, 'bob2')), 'LEAVE');
+  // When the hold ends, Redis refuses node B's scripts for a while: the late answer is NOPERM.
+  await cluster.redis(['ACL', 'SETUSER', 'nodeb', '-eval', '-evalsha']);
+  await nodeB.waitForLog(/"msg":"Redis refused; trying again"/, 10_000);
+  await cluster.redis(['ACL', 'SETUSER', 'nodeb', '+eval', '+evalsha']);
+  for (const c of [alice, bob]) await c.expect(frame.leftNotice(ja.roomRef, 'bob2'), 10_000);
+  bob.send(request.leave(jb.roomRef, jb.joinId, 'bob2'));
+  await bob.expect(frame.left(jb.roomRef, jb.joinId), REPLY_BOUND_MS); // T4: out already
+  await alice.expectNothing();
+});
+
+test('SIGTERM to a node whose Redis is frozen: it stops within its bounds, not when Redis wakes', async (t) => {
+  const redis = await PrivateRedis.start();
+  t.after(() => redis.close());
+  const cluster = await startNodeCluster({
+    what: 'stop-frozen',
+    url: redis.url,
+    nodes: 1,
+    redisTimeoutMs: REDIS_TIMEOUT_MS,
+  });
+  t.after(() => cluster.close());
+  const bob = await cluster.connect(0);
+  const jb = await joinRoom(bob, 'room', 'bob');
+  redis.freeze();
+  t.after(() => redis.thaw());
+  assertUnavailable(await ask(bob, request.leave(jb.roomRef, jb.joinId, 'bob')), 'LEAVE');
+  const node = cluster.nodes[0];
+  assert.ok(node !== undefined);
+  node.child.kill('SIGTERM');
+  // The drain (2 s for the leaves) and the Redis timeouts of the stop, then the exit.
+  const code = await Promise.race([
+    node.exited,
+    new Promise((resolve) => setTimeout(() => resolve('still running'), 15_000).unref()),
+  ]);
+  assert.equal(code, 0);
 });
