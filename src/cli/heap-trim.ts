@@ -11,8 +11,13 @@
  * connection ("Tried and left"); the trim leaves the young generation alone while the server
  * is busy and costs one collection (70–100 ms at 5 000–10 000 connections) when it is not.
  *
+ * Only after a storm: the number of connections must have moved by `stormConnections` since
+ * the last trim (or start). Steady traffic regrows the young generation too, and trimming it
+ * again and again would cost a full collection each time for nothing that lasts, and pause
+ * clients being served.
+ *
  * How: every `intervalMs` it looks at the heap's committed size and the event loop's
- * utilisation since the last look. It trims when the heap has grown `growthBytes` past the
+ * utilisation since the last look. It trims when the connections moved as above, the heap has grown `growthBytes` past the
  * mark (its size after the last trim or at start, or the least it has been since), has held still (moved less than
  * `stillBytes`) for `stillLooks` looks in a row with the loop mostly idle (utilisation below
  * `maxElu`) in each, and the last trim began at least `minGapMs` ago.
@@ -37,6 +42,10 @@ export interface HeapTrimOptions {
   readonly maxElu?: number;
   /** At most one trim per this many ms. */
   readonly minGapMs?: number;
+  /** How many connections must have come (or gone) since the last trim: a storm. */
+  readonly stormConnections?: number;
+  /** A trim whose collection has not reported back after this is given up on (ms). */
+  readonly giveUpMs?: number;
 }
 
 export interface HeapTrim {
@@ -48,8 +57,10 @@ const DEFAULTS: Required<HeapTrimOptions> = {
   growthBytes: 8 * 1024 * 1024,
   stillBytes: 512 * 1024,
   stillLooks: 2,
-  maxElu: 0.25,
+  maxElu: 0.1,
   minGapMs: 5000,
+  stormConnections: 500,
+  giveUpMs: 10_000,
 };
 
 /** A full collection; calls `done` once it is over (later, or before it returns). */
@@ -57,12 +68,15 @@ type Collect = (done: () => void) => void;
 
 const heapSize = (): number => v8.getHeapStatistics().total_heap_size;
 
+/** `connections` counts what the process serves now (open connections, or the hub's members). */
 export function startHeapTrim(
   logger: Pick<Logger, 'debug'>,
+  connections: () => number,
   options: HeapTrimOptions = {},
 ): HeapTrim {
   const o = { ...DEFAULTS, ...options };
   let mark = heapSize();
+  let connectionsAtMark = connections();
   let last = mark;
   let stillFor = 0;
   let elu: EventLoopUtilization = performance.eventLoopUtilization();
@@ -80,13 +94,27 @@ export function startHeapTrim(
   const trim = (): void => {
     inFlight = true;
     lastTrimAt = performance.now();
+    connectionsAtMark = connections();
     const beforeBytes = heapSize();
+    let via = 'inspector';
+    let finished = false;
+    // Should the collection never report back, trimming goes on (and the next one may).
+    const giveUp = setTimeout(() => {
+      if (finished) return;
+      finished = true;
+      inFlight = false;
+      logger.debug({ via, afterMs: o.giveUpMs }, 'heap trim: no answer from the collection');
+    }, o.giveUpMs);
+    giveUp.unref();
     const finish = (): void => {
+      if (finished) return;
+      finished = true;
+      clearTimeout(giveUp);
       const afterBytes = heapSize();
       const ms = Math.round(performance.now() - lastTrimAt);
       mark = afterBytes;
       inFlight = false;
-      logger.debug({ beforeBytes, afterBytes, ms }, 'heap trimmed after a storm');
+      logger.debug({ via, beforeBytes, afterBytes, ms }, 'heap trimmed after a storm');
     };
     if (viaInspector !== undefined) {
       try {
@@ -98,8 +126,11 @@ export function startHeapTrim(
         viaInspector = undefined;
       }
     }
+    via = 'gc';
     viaGc ??= gcCollect(logger);
     if (viaGc === undefined) {
+      finished = true;
+      clearTimeout(giveUp);
       inFlight = false;
       stop();
       return;
@@ -118,6 +149,7 @@ export function startHeapTrim(
     mark = Math.min(mark, size);
     if (stopped || inFlight) return;
     if (
+      Math.abs(connections() - connectionsAtMark) >= o.stormConnections &&
       size - mark >= o.growthBytes &&
       stillFor >= o.stillLooks &&
       performance.now() - lastTrimAt >= o.minGapMs
@@ -149,6 +181,14 @@ function inspectorCollect(logger: Pick<Logger, 'debug'>): Collect | undefined {
   return (done) => {
     const session = new inspector.Session();
     session.connect(); // throws when it cannot: the caller falls back to gc()
+    try {
+      post(session, done);
+    } catch (err) {
+      session.disconnect();
+      throw err;
+    }
+  };
+  function post(session: Inspector.Session, done: () => void): void {
     // The callback is called from within the inspector's delivery of the reply, and
     // disconnecting there deadlocks the process: the session is let go on the next turn.
     session.post('HeapProfiler.collectGarbage', (err) => {
@@ -158,7 +198,7 @@ function inspectorCollect(logger: Pick<Logger, 'debug'>): Collect | undefined {
         done();
       });
     });
-  };
+  }
 }
 
 /**

@@ -122,7 +122,7 @@ export async function startService(settings: Settings, logger: Logger): Promise<
   }
 
   // Gives back the heap a storm of joins grew, once it is over (src/cli/heap-trim.ts).
-  const heapTrim = startHeapTrim(logger);
+  const heapTrim = startHeapTrim(logger, () => acceptor.admittedCount);
   let stopped: Promise<void> | undefined;
   let endDrain: (() => void) | undefined;
   const ports = {

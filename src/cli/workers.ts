@@ -15,6 +15,7 @@ import { join } from 'node:path';
 import { mkdtempSync, rmSync } from 'node:fs';
 import type { Logger } from 'pino';
 import { RoomHub } from '../cluster/room-hub.js';
+import { startHeapTrim } from './heap-trim.js';
 import { ConfigError, type Settings } from './config.js';
 
 /** The environment variable that gives a worker the hub's socket. */
@@ -51,6 +52,10 @@ export async function runPrimary(settings: Settings, logger: Logger, n: number):
     hub = new RoomHub(logger);
     await hub.listen(hubPath);
   }
+  // The hub holds every worker's members: its heap grows with a storm of joins as theirs do
+  // (src/cli/heap-trim.ts). Without it the primary only hands connections on.
+  const rooms = hub;
+  const heapTrim = rooms === undefined ? undefined : startHeapTrim(logger, () => rooms.memberCount);
   const env = hubPath === undefined ? {} : { [HUB_ENV]: hubPath };
   let stopping = false;
   let exitCode = 0;
@@ -88,6 +93,7 @@ export async function runPrimary(settings: Settings, logger: Logger, n: number):
   const stopAll = (why: string): void => {
     if (stopping) return;
     stopping = true;
+    heapTrim?.stop();
     logger.info({ why, workers: Object.keys(cluster.workers ?? {}).length }, 'stopping');
     for (const worker of Object.values(cluster.workers ?? {})) {
       // KILL_SERVICE closes without a word (T14): the workers are told so; signals drain.

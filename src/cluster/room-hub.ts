@@ -71,6 +71,13 @@ export class RoomHub {
 
   constructor(private readonly log: Logger) {}
 
+  /** The JOIN_IDs the workers hold (their connections that joined). */
+  get memberCount(): number {
+    let n = 0;
+    for (const link of this.links) n += link.joinIds.size;
+    return n;
+  }
+
   /** Rooms whose recent events are kept for a watch still owed (for tests and metrics). */
   get loggedRooms(): number {
     return this.logs.size;

@@ -1,6 +1,7 @@
 /**
- * The heap trim on this process's own heap: garbage grows the heap past a small threshold,
- * the process goes idle, and the trim must give the heap back; a stopped trim never runs.
+ * The heap trim on this process's own heap: garbage grows the heap past a small threshold
+ * while the connections counted move as in a storm, the process goes idle, and the trim must
+ * give the heap back; without a storm, or stopped, it never runs.
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
@@ -19,9 +20,19 @@ const quick: HeapTrimOptions = {
   stillLooks: 2,
   maxElu: 0.25,
   minGapMs: 0,
+  stormConnections: 100,
 };
 
+/** The connections a trim counts: none when it starts, then a storm of 1 000 came. */
+function storm(): () => number {
+  let looks = 0;
+  return () => (looks++ === 0 ? 0 : 1000);
+}
+/** No connection came or went. */
+const calm = (): number => 0;
+
 interface Trimmed {
+  via: string;
   beforeBytes: number;
   afterBytes: number;
   ms: number;
@@ -61,12 +72,14 @@ async function until(what: string, ok: () => boolean, deadlineMs = 10_000): Prom
 test('a heap grown past the threshold, then still, is trimmed back', async () => {
   const { logger, trims } = capture();
   const start = heapSize();
-  const trim = startHeapTrim(logger, quick);
+  const trim = startHeapTrim(logger, storm(), quick);
   try {
     const grown = growHeap();
     assert.ok(grown - start >= 8 * MiB, `the heap grew (${start} -> ${grown})`);
     await until('a trim', () => trims.length > 0);
     const t = trims[0] as Trimmed;
+    // The inspector's collection, which shrinks the young generation (gc() would not).
+    assert.equal(t.via, 'inspector');
     assert.ok(t.beforeBytes - start >= 4 * MiB, 'it trimmed a heap grown past the threshold');
     // The garbage is gone and its pages given back: at least half of what it grew.
     assert.ok(
@@ -84,9 +97,9 @@ test('a stopped trim never trims, where a running one does', async () => {
   const stopped = capture();
   const running = capture();
   // The stopped one would see the same heap first: it needs fewer still looks.
-  const first = startHeapTrim(stopped.logger, quick);
+  const first = startHeapTrim(stopped.logger, storm(), quick);
   first.stop();
-  const second = startHeapTrim(running.logger, { ...quick, stillLooks: 6 });
+  const second = startHeapTrim(running.logger, storm(), { ...quick, stillLooks: 6 });
   try {
     growHeap();
     await until('a trim', () => running.trims.length + stopped.trims.length > 0);
@@ -99,12 +112,27 @@ test('a stopped trim never trims, where a running one does', async () => {
 test('no trim while the heap stays below the threshold', async () => {
   const { logger, trims } = capture();
   const witness = capture();
-  const trim = startHeapTrim(logger, { ...quick, growthBytes: 512 * MiB });
-  const other = startHeapTrim(witness.logger, { ...quick, stillLooks: 6 });
+  const trim = startHeapTrim(logger, storm(), { ...quick, growthBytes: 512 * MiB });
+  const other = startHeapTrim(witness.logger, storm(), { ...quick, stillLooks: 6 });
   try {
     growHeap();
     await until('a trim', () => witness.trims.length + trims.length > 0);
     assert.deepEqual(trims, [], 'grown by less than growthBytes: no trim');
+  } finally {
+    trim.stop();
+    other.stop();
+  }
+});
+
+test('no trim when the heap grew but no storm of connections came (steady traffic)', async () => {
+  const { logger, trims } = capture();
+  const witness = capture();
+  const trim = startHeapTrim(logger, calm, quick);
+  const other = startHeapTrim(witness.logger, storm(), { ...quick, stillLooks: 6 });
+  try {
+    growHeap();
+    await until('a trim', () => witness.trims.length + trims.length > 0);
+    assert.deepEqual(trims, [], 'the connections did not move: no trim');
   } finally {
     trim.stop();
     other.stop();
