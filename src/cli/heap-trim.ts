@@ -77,9 +77,10 @@ export function startHeapTrim(
 ): HeapTrim {
   const o = { ...DEFAULTS, ...options };
   let mark = heapSize();
-  let connectionsAtMark = connections();
+  let lastConnections = connections();
   let last = mark;
-  let lastConnections = connectionsAtMark;
+  /** Connections come and gone since the last trim (a reconnect storm nets to nothing). */
+  let moved = 0;
   let stillFor = 0;
   let elu: EventLoopUtilization = performance.eventLoopUtilization();
   let lastTrimAt = -Infinity;
@@ -96,7 +97,7 @@ export function startHeapTrim(
   const trim = (): void => {
     inFlight = true;
     lastTrimAt = performance.now();
-    connectionsAtMark = connections();
+    moved = 0;
     const beforeBytes = heapSize();
     let via = 'inspector';
     let finished = false;
@@ -146,6 +147,7 @@ export function startHeapTrim(
     const busy = performance.eventLoopUtilization(now, elu).utilization;
     elu = now;
     const served = connections();
+    moved += Math.abs(served - lastConnections);
     // Still: the heap, the loop, and the connections too (a trim mid-storm would be followed
     // by another once it is over, maybe while clients are being served).
     const still =
@@ -157,7 +159,7 @@ export function startHeapTrim(
     mark = Math.min(mark, size);
     if (stopped || inFlight) return;
     if (
-      Math.abs(served - connectionsAtMark) >= o.stormConnections &&
+      moved >= o.stormConnections &&
       size - mark >= o.growthBytes &&
       stillFor >= o.stillLooks &&
       performance.now() - lastTrimAt >= o.minGapMs

@@ -409,11 +409,17 @@ export class RedisRooms implements RoomBus, Directory {
   }
 }
 
-/** An error of the script itself, as Redis 6 and 7 word it, not of the Redis running it. */
-function isScriptError(err: unknown): boolean {
+/**
+ * An error of the script itself (a Lua error, a wrong call), as Redis 6 and 7 word it; not a
+ * refusal by the Redis running it, which Redis 7 words with `… script: <sha>, on
+ * @user_script:N.` appended when a call inside the script was refused (OOM, NOPERM, READONLY).
+ */
+export function isScriptError(err: unknown): boolean {
   return (
     err instanceof ErrorReply &&
-    /user_script|Error running script|wrong number of arguments|WRONGTYPE/.test(err.message)
+    /^(ERR user_script:|ERR Error running script|WRONGTYPE)|wrong number of arguments/.test(
+      err.message,
+    )
   );
 }
 

@@ -138,3 +138,17 @@ test('no trim when the heap grew but no storm of connections came (steady traffi
     other.stop();
   }
 });
+
+test('a reconnect storm (1 000 gone, 1 000 back: no net change) is a storm too', async () => {
+  const { logger, trims } = capture();
+  const counts = [0, 1000, 0, 1000];
+  let looks = 0;
+  const churn = (): number => counts[Math.min(looks++, counts.length - 1)] ?? 1000;
+  const trim = startHeapTrim(logger, churn, { ...quick, stormConnections: 1500 });
+  try {
+    growHeap();
+    await until('a trim', () => trims.length > 0);
+  } finally {
+    trim.stop();
+  }
+});
