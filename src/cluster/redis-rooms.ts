@@ -28,8 +28,8 @@ import {
 } from '../bus/bus.js';
 import { Keys } from './keys.js';
 import { NodeLiveness } from './node-liveness.js';
-import { ErrorReply } from '@redis/client';
 import { NotSent, RedisLink, Script, Unanswered } from './redis-link.js';
+import { untilAnswered } from './until-answered.js';
 import { RoomSubscriptions } from './room-subscriptions.js';
 import * as lua from './scripts.js';
 
@@ -54,12 +54,6 @@ const KEEP_LOG_MS = '60000';
 const BATCH_MAX = 512;
 /** Identifiers a service may issue between two heartbeats, at most (the floor's margin). */
 const ID_MARGIN = 1_000_000;
-/**
- * An operation that must be carried out (a JOIN's undo, a LEAVE) is tried again after this,
- * doubling to RETRY_MAX_MS, each wait drawn within ±25 % so that a node's many retries spread.
- */
-const RETRY_MS = 500;
-const RETRY_MAX_MS = 4000;
 
 const scripts = {
   join: new Script(lua.joinScript),
@@ -305,42 +299,9 @@ export class RedisRooms implements RoomBus, Directory {
     );
   }
 
-  /**
-   * What `op` answers, however long the store takes; `failed` is how its first try failed, if
-   * it was tried. A command written and given up on is waited for, not sent again (Redis may
-   * yet carry it out, and a hung Redis must not pile up copies); one that failed otherwise is
-   * sent again, with backoff, an error reply included (NOSCRIPT, LOADING, BUSY, READONLY,
-   * OOM, NOPERM: a Redis restarting, failing over or reconfigured). Rejects if the bus closes,
-   * or on an error of the script itself (a bug: sending it again would fail again).
-   */
-  private async untilAnswered(op: () => Promise<unknown[]>, failed?: unknown): Promise<unknown[]> {
-    let failure = failed;
-    let refused = false;
-    for (let tries = 0; ; tries++) {
-      if (failure === undefined) {
-        try {
-          return await op();
-        } catch (err) {
-          failure = err;
-        }
-      }
-      if (failure instanceof Unanswered) {
-        try {
-          return (await failure.late) as unknown[];
-        } catch (err) {
-          failure = err;
-        }
-      }
-      if (isScriptError(failure) || this.closing !== undefined) throw failure;
-      if (failure instanceof ErrorReply && !failure.message.startsWith('NOSCRIPT') && !refused) {
-        refused = true; // logged once: the retries are what the operator is told of
-        this.options.logger.warn({ err: failure.message }, 'Redis refused; trying again');
-      }
-      failure = undefined;
-      const wait = Math.min(RETRY_MS * 2 ** tries, RETRY_MAX_MS) * (0.75 + Math.random() / 2);
-      await new Promise((resolve) => setTimeout(resolve, wait).unref());
-      if (this.closing !== undefined) throw new BusUnavailable('the cluster store was closed');
-    }
+  /** `op` until the store answers (until-answered.ts); stops once the bus is closing. */
+  private untilAnswered(op: () => Promise<unknown[]>, failed?: unknown): Promise<unknown[]> {
+    return untilAnswered(op, failed, () => this.closing !== undefined, this.options.logger);
   }
 
   /**
@@ -407,20 +368,6 @@ export class RedisRooms implements RoomBus, Directory {
       this.handler?.lost(ref, why);
     }
   }
-}
-
-/**
- * An error of the script itself (a Lua error, a wrong call), as Redis 6 and 7 word it; not a
- * refusal by the Redis running it, which Redis 7 words with `… script: <sha>, on
- * @user_script:N.` appended when a call inside the script was refused (OOM, NOPERM, READONLY).
- */
-export function isScriptError(err: unknown): boolean {
-  return (
-    err instanceof ErrorReply &&
-    /^(ERR user_script:|ERR Error running script|WRONGTYPE)|wrong number of arguments/.test(
-      err.message,
-    )
-  );
 }
 
 function newEpoch(): string {

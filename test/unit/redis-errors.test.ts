@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { ErrorReply } from '@redis/client';
-import { isScriptError } from '../../src/cluster/redis-rooms.js';
+import { isScriptError } from '../../src/cluster/until-answered.js';
 
 test('a refusal by Redis, of the script or of a call inside it (Redis 7 wording), is retried', () => {
   for (const message of [
