@@ -6,10 +6,13 @@
  * RoomFeeds puts them in order; a gap the log can no longer fill is reported lost, never
  * skipped.
  *
- * Each subscription has a listener of its own, and is ended by removing that listener: node-redis
- * drops a channel's listeners when the UNSUBSCRIBE of "every listener" is answered, so a room
- * subscribed again before that answer (its last local member left and another joined) would
- * lose its new listener and stay unsubscribed without a word.
+ * A channel has one SUBSCRIBE or UNSUBSCRIBE under way at most; the next change waits for its
+ * answer, then brings the channel to what the room needs by then. node-redis keeps its own
+ * listeners by channel and updates them as answers come, so changes that overlap leave it and
+ * Redis disagreeing: a room unsubscribed, subscribed and unsubscribed again before the first
+ * UNSUBSCRIBE was answered had its second UNSUBSCRIBE never sent (node-redis still counted the
+ * first listener), and stayed subscribed with nobody watching it. Each subscription still has
+ * a listener of its own, so that no change can drop another's.
  *
  * A subscription can die without a word (Centrifugo #1189: a wedged pub/sub connection lost
  * deliveries while health checks stayed green), so the node publishes a probe to itself every
@@ -39,10 +42,20 @@ export interface SubscriptionEvents {
 
 type Listener = (message: Buffer) => void;
 
+/** A room's channel on the subscriber connection. */
+interface Channel {
+  /** Subscribed with it: from its SUBSCRIBE's answer until its UNSUBSCRIBE's. */
+  listener: Listener | undefined;
+  /** A SUBSCRIBE or UNSUBSCRIBE of it is under way. */
+  busy: boolean;
+  /** To be subscribed anew (the probe was lost): unsubscribed first. */
+  renew: boolean;
+}
+
 export class RoomSubscriptions {
   readonly feeds: RoomFeeds;
-  /** Rooms subscribed (or being subscribed), each with its listener. */
-  private readonly subscribed = new Map<number, Listener>();
+  /** Rooms whose channel is subscribed, being changed, or wanted. */
+  private readonly channels = new Map<number, Channel>();
   private probeListener: Listener = () => (this.lastProbe = Date.now());
   /** Rooms being fetched from their log now. */
   private readonly fetching = new Set<number>();
@@ -71,23 +84,26 @@ export class RoomSubscriptions {
 
   watch(ref: number, fromSeq: number): void {
     const gap = this.feeds.watch(ref, fromSeq);
-    if (this.subscribed.has(ref)) {
-      if (gap !== undefined) this.fill(ref);
-    } else {
-      this.subscribe(ref);
+    let channel = this.channels.get(ref);
+    if (channel === undefined) {
+      channel = { listener: undefined, busy: false, renew: false };
+      this.channels.set(ref, channel);
     }
+    // Not yet subscribed: its SUBSCRIBE's answer fills the room.
+    if (channel.listener !== undefined && gap !== undefined) this.fill(ref);
+    this.settle(ref);
   }
 
   unwatch(ref: number): void {
     this.feeds.unwatch(ref);
-    if (!this.feeds.isWatched(ref)) this.unsubscribe(ref);
+    this.settle(ref);
   }
 
   /** Stops watching room `ref` (lost): its feed and subscription end. */
   forget(ref: number): void {
     this.feeds.drop(ref);
     this.tries.delete(ref);
-    this.unsubscribe(ref);
+    this.settle(ref);
   }
 
   /** Every room watched now (all lost at once when the store lost its data). */
@@ -100,30 +116,59 @@ export class RoomSubscriptions {
     if (this.probeTimer !== undefined) clearInterval(this.probeTimer);
   }
 
-  private subscribe(ref: number): void {
+  /** Brings room `ref`'s channel to what the room needs now, unless a change is under way. */
+  private settle(ref: number): void {
+    const channel = this.channels.get(ref);
+    if (channel === undefined || channel.busy || this.closed) return;
+    const wanted = this.feeds.isWatched(ref);
+    if (channel.listener !== undefined) {
+      if (!wanted || channel.renew) this.unsubscribe(ref, channel, channel.listener);
+    } else if (wanted) {
+      this.subscribe(ref, channel);
+    } else {
+      this.channels.delete(ref);
+    }
+  }
+
+  private subscribe(ref: number, channel: Channel): void {
     const listener: Listener = (message) => this.received(ref, message);
-    this.subscribed.set(ref, listener);
+    channel.busy = true;
+    channel.renew = false; // a new subscription is what a renewal asks for
     this.link.subscriber.subscribe(this.keys.channel(ref), listener, true).then(
-      // Whatever was published before the subscription took effect is in the log.
-      () => this.fill(ref),
+      () => {
+        channel.listener = listener;
+        channel.busy = false;
+        this.fill(ref); // whatever was published before the subscription took effect
+        this.settle(ref);
+      },
       (err: unknown) => {
         this.log.warn({ ref, err: String(err) }, 'subscribe failed; trying again');
-        if (this.subscribed.get(ref) === listener) this.subscribed.delete(ref);
-        setTimeout(() => {
-          if (this.feeds.isWatched(ref) && !this.subscribed.has(ref)) this.subscribe(ref);
-        }, REFETCH_MS * 10).unref();
+        channel.busy = false;
+        this.settleLater(ref);
       },
     );
   }
 
-  /** Ends room `ref`'s subscription, if it has one: its own listener only (see the top). */
-  private unsubscribe(ref: number): void {
-    const listener = this.subscribed.get(ref);
-    if (listener === undefined) return;
-    this.subscribed.delete(ref);
-    this.link.subscriber.unsubscribe(this.keys.channel(ref), listener, true).catch(() => {
-      // Down: the subscription is gone with the connection, or dropped on its return.
-    });
+  private unsubscribe(ref: number, channel: Channel, listener: Listener): void {
+    channel.busy = true;
+    channel.renew = false;
+    this.link.subscriber.unsubscribe(this.keys.channel(ref), listener, true).then(
+      () => {
+        channel.listener = undefined;
+        channel.busy = false;
+        this.settle(ref);
+      },
+      // Unanswered (the connection dropped): node-redis still has the listener and subscribes
+      // it again when it reconnects, so it is still this channel's.
+      () => {
+        channel.busy = false;
+        this.settleLater(ref);
+      },
+    );
+  }
+
+  private settleLater(ref: number): void {
+    setTimeout(() => this.settle(ref), REFETCH_MS * 10).unref();
   }
 
   private received(ref: number, message: Buffer): void {
@@ -207,9 +252,9 @@ export class RoomSubscriptions {
     if (Date.now() - this.lastProbe > PROBE_LOST_MS && this.link.ready) {
       this.log.error('pub/sub probe not received: resubscribing every room');
       this.lastProbe = Date.now();
-      for (const ref of [...this.subscribed.keys()]) {
-        this.unsubscribe(ref);
-        this.subscribe(ref);
+      for (const [ref, channel] of this.channels) {
+        channel.renew = true;
+        this.settle(ref);
       }
       const stale = this.probeListener;
       this.probeListener = () => (this.lastProbe = Date.now());
