@@ -275,6 +275,8 @@ export class ChatServer
     if (session !== undefined && session.awaitsJoin(event.room, event.attempt)) {
       const { ref, room, clientName, attempt } = event;
       const entry = this.rooms.joinDelivered(ref, room, session, clientName, attempt);
+      // The membership's watch is taken once, by the first of its event and the bus's answer.
+      if (session.joinEventFirst()) this.bus.watch(ref, event.seq);
       // T2: JOINED_CHATROOM, then the join notice to every member, the joiner included.
       session.reply(joinedReply(room, this.roomEndpoint(session), ref, event.joinId));
       this.deliveries += broadcast(entry.room, chatFrame(ref, clientName, joinNotice(clientName)));

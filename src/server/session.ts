@@ -40,7 +40,15 @@ interface PendingJoin {
   done: (() => void) | undefined;
   /** The connection closed first: its event, if it comes, makes no membership. */
   abandoned: boolean;
+  /**
+   * Its event came before the bus's answer and took the room's watch for the membership it
+   * made, so the answer takes none: a leave may follow the event before the answer comes.
+   */
+  watchedByEvent: boolean;
 }
+
+/** A JOIN under way, as the bus is asked for it. */
+export type JoinUnderWay = Readonly<Pick<PendingJoin, 'attempt' | 'watchedByEvent'>>;
 
 /** A leave this connection awaits: whether LEFT_CHATROOM is owed (LEAVE, not DISCONNECT). */
 interface PendingLeave {
@@ -128,17 +136,35 @@ export class Session extends Connection<ParseResult> {
 
   /**
    * A JOIN of `room` is under way: its join event, when delivered, makes the membership.
-   * Returns the attempt that names it, for the bus.
+   * Returns it with the attempt that names it, for the bus.
    */
-  expectJoin(room: string): number {
+  expectJoin(room: string): JoinUnderWay {
     const attempt = ++joinAttempts;
-    this.pendingJoin = { room, attempt, ref: undefined, done: undefined, abandoned: false };
-    return attempt;
+    this.pendingJoin = {
+      room,
+      attempt,
+      ref: undefined,
+      done: undefined,
+      abandoned: false,
+      watchedByEvent: false,
+    };
+    return this.pendingJoin;
   }
 
   /** The bus answered the JOIN under way: its event will be room `ref`'s. */
   joinAnswered(ref: number): void {
     if (this.pendingJoin !== undefined) this.pendingJoin.ref = ref;
+  }
+
+  /**
+   * The JOIN under way has its event delivered: true if the bus has not answered it yet, in
+   * which case the event takes the room's watch (`watchedByEvent`).
+   */
+  joinEventFirst(): boolean {
+    const pending = this.pendingJoin;
+    if (pending === undefined || pending.ref !== undefined) return false;
+    pending.watchedByEvent = true;
+    return true;
   }
 
   /** True if the JOIN under way waits for an event of room `ref`. */

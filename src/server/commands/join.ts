@@ -39,9 +39,8 @@ export const join: CommandHandler<Join> = (ctx, session, req) => {
     if (!(err instanceof BusUnavailable)) throw err;
     const found = ctx.rooms.find(req.room);
     if (found !== undefined && ctx.rooms.membership(found, session) !== undefined) {
-      // Its event came before the answer was given up on: JOINED was sent, the JOIN is done;
-      // the watch its answer would have taken is taken here (its leave will unwatch).
-      ctx.bus.watch(found.ref, Number.POSITIVE_INFINITY);
+      // Its event came before the answer was given up on: JOINED was sent, the JOIN is done,
+      // and the event took the room's watch (its leave will unwatch).
       return;
     }
     // Error 16 says it was not done, so it must not be: undone should the store carry it out
@@ -86,7 +85,8 @@ function joinNow(ctx: ServerContext, session: Session, req: Join): Awaitable<voi
       session.joinId = joinId;
       ctx.sessionsByJoinId.set(joinId, session);
     }
-    const attempt = session.expectJoin(req.room);
+    const underWay = session.expectJoin(req.room);
+    const { attempt } = underWay;
     return andThen(
       ctx.bus.join(req.room, joinId, req.clientName, limits.maxRooms, attempt),
       (reply): Awaitable<void> => {
@@ -111,8 +111,9 @@ function joinNow(ctx: ServerContext, session: Session, req: Join): Awaitable<voi
             return;
           }
           case 'joined':
-            // Watched even if the connection closed after its join event came (through a
-            // feed this node had already): its leave, when it comes, unwatches.
+            // Its event came first (through a feed this node had already) and took the
+            // watch: its leave, which may have come since, unwatches.
+            if (underWay.watchedByEvent) return;
             session.joinAnswered(reply.ref);
             ctx.bus.watch(reply.ref, reply.seq);
             return session.joinWait(); // undefined when the event came with the reply
