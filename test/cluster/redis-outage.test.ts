@@ -460,23 +460,29 @@ test('a node stopped while Redis refuses its leaves but takes its stop: marked d
   await assertBobReaped(cluster, alice, ja, 10_000);
 });
 
-test('a seen-through LEAVE that Redis refuses when it comes to it (NOPERM) is sent again until it is taken', async (t) => {
-  const { cluster, nodeB, alice, ja } = await nodesAAndB(t, 'leave-refused', 10_000);
-  const bob = await WireClient.connect(nodeB.port);
-  t.after(() => bob.close());
-  const jb = await joinRoom(bob, 'room', 'bob2');
-  await alice.expect(frame.joinedNotice(ja.roomRef, 'bob2'));
-  await cluster.redis(['CLIENT', 'PAUSE', String(2 * REDIS_TIMEOUT_MS), 'WRITE']);
-  assertUnavailable(await ask(bob, request.leave(jb.roomRef, jb.joinId, 'bob2')), 'LEAVE');
-  // When the hold ends, Redis refuses node B's scripts for a while: the late answer is NOPERM.
-  await cluster.redis(['ACL', 'SETUSER', 'nodeb', '-eval', '-evalsha']);
-  await nodeB.waitForLog(/"msg":"Redis refused; trying again"/, 10_000);
-  await cluster.redis(['ACL', 'SETUSER', 'nodeb', '+eval', '+evalsha']);
-  for (const c of [alice, bob]) await c.expect(frame.leftNotice(ja.roomRef, 'bob2'), 10_000);
-  bob.send(request.leave(jb.roomRef, jb.joinId, 'bob2'));
-  await bob.expect(frame.left(jb.roomRef, jb.joinId), REPLY_BOUND_MS); // T4: out already
-  await alice.expectNothing();
-});
+// Redis refuses the script itself, or (Redis 7 wording: "ERR ... script: ...") a call inside it.
+for (const [what, refused] of [
+  ['its script', ['-eval', '-evalsha']],
+  ['a call inside its script', ['-hdel']],
+] as const) {
+  test(`a seen-through LEAVE that Redis refuses when it comes to it (NOPERM, ${what}) is sent again until it is taken`, async (t) => {
+    const { cluster, nodeB, alice, ja } = await nodesAAndB(t, 'leave-refused', 10_000);
+    const bob = await WireClient.connect(nodeB.port);
+    t.after(() => bob.close());
+    const jb = await joinRoom(bob, 'room', 'bob2');
+    await alice.expect(frame.joinedNotice(ja.roomRef, 'bob2'));
+    await cluster.redis(['CLIENT', 'PAUSE', String(2 * REDIS_TIMEOUT_MS), 'WRITE']);
+    assertUnavailable(await ask(bob, request.leave(jb.roomRef, jb.joinId, 'bob2')), 'LEAVE');
+    // When the hold ends, Redis refuses node B's leave for a while: the late answer is NOPERM.
+    await cluster.redis(['ACL', 'SETUSER', 'nodeb', ...refused]);
+    await nodeB.waitForLog(/"msg":"Redis refused; trying again"/, 10_000);
+    await cluster.redis(['ACL', 'SETUSER', 'nodeb', ...refused.map((r) => `+${r.slice(1)}`)]);
+    for (const c of [alice, bob]) await c.expect(frame.leftNotice(ja.roomRef, 'bob2'), 10_000);
+    bob.send(request.leave(jb.roomRef, jb.joinId, 'bob2'));
+    await bob.expect(frame.left(jb.roomRef, jb.joinId), REPLY_BOUND_MS); // T4: out already
+    await alice.expectNothing();
+  });
+}
 
 test('SIGTERM to a node whose Redis is frozen: it stops within its bounds, not when Redis wakes', async (t) => {
   const redis = await PrivateRedis.start();
