@@ -3,11 +3,17 @@
  * bus that delivers late) must not change what they mean: the quiet rule does not take a
  * half-read line for a whole one (T11), a connection that closes during its first JOIN
  * leaves nothing of itself in the room (T6, T7), and a JOIN whose bus answer comes after its
- * join event, and its leave, changes nothing of what the room's other members see.
+ * join event and its leave, or is given up on, changes nothing of what the room's other
+ * members see.
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import type { BusHandler, JoinReply, RoomEvent } from '../../src/bus/bus.js';
+import {
+  BusUnavailable,
+  type BusHandler,
+  type JoinReply,
+  type RoomEvent,
+} from '../../src/bus/bus.js';
 import { request } from '../../src/protocol/tcd-request-text.js';
 import { frame } from '../helpers/frames.js';
 import { startServer } from '../helpers/server.js';
@@ -83,71 +89,76 @@ test('T6 a connection that closes while its first JOIN waits for its JOIN_ID lea
   }
 });
 
-test("T6 a JOIN answered only after its join event and its leave: the room's other members see each once, and go on", async () => {
-  const cluster = new DelayedCluster({ maxDelayMs: 1, duplicateOneIn: 0 });
-  const node = cluster.node();
-  // The node's bus, but the answer to s's JOIN is held until the test lets it go, and the
-  // watches of the room are counted: they must follow the node's members.
-  let delivered: RoomEvent[] = [];
-  const watches = new Map<number, number>();
-  let letGo: () => void = () => {};
-  const heldAnswer = new Promise<void>((resolve) => (letGo = resolve));
-  const bus = {
-    spansNodes: true,
-    subscribe: (handler: BusHandler) =>
-      node.subscribe({
-        event: (e) => {
-          delivered.push(e);
-          handler.event(e);
-        },
-        lost: (ref, why) => handler.lost(ref, why),
-      }),
-    join: async (...args: Parameters<typeof node.join>): Promise<JoinReply> => {
-      const reply = await node.join(...args);
-      if (args[2] === 's') await heldAnswer;
-      return reply;
-    },
-    leave: (...args: Parameters<typeof node.leave>) => node.leave(...args),
-    leaveAll: (...args: Parameters<typeof node.leaveAll>) => node.leaveAll(...args),
-    chat: (...args: Parameters<typeof node.chat>) => node.chat(...args),
-    watch: (ref: number, fromSeq: number) => {
-      watches.set(ref, (watches.get(ref) ?? 0) + 1);
-      node.watch(ref, fromSeq);
-    },
-    unwatch: (ref: number) => {
-      watches.set(ref, (watches.get(ref) ?? 0) - 1);
-      node.unwatch(ref);
-    },
-    close: () => node.close(),
-  };
-  const srv = await startServer({ seams: { bus, directory: node } });
-  try {
-    const b = await WireClient.connect(srv.port);
-    const jb = await joinRoom(b, 'hall', 'b');
-    const ref = jb.roomRef;
-    const s = await WireClient.connect(srv.port);
-    s.send(request.join('hall', 's'));
-    // b's watch brings s's join event here before the answer to s's JOIN.
-    await b.expect(frame.joinedNotice(ref, 's'));
-    s.socket.resetAndDestroy();
-    await b.expect(frame.leftNotice(ref, 's'));
-    delivered = [];
-    letGo();
-    // The answer is taken in before b's chat is read (microtasks before I/O): the room goes on for b as before, with nothing of s again.
-    b.send(request.chat(ref, jb.joinId, 'b', 'still here'));
-    await b.expect(frame.chat(ref, 'b', 'still here'));
-    await b.expectNothing();
-    assert.deepEqual(
-      delivered.map((e) => e.kind),
-      ['chat'],
-      'the node was handed the chat alone',
-    );
-    assert.equal(watches.get(ref), 1, 'the room watched once, for b');
-    b.send(request.leave(ref, jb.joinId, 'b'));
-    await b.expect(frame.left(ref, jb.joinId) + frame.leftNotice(ref, 'b'));
-    assert.equal(watches.get(ref), 0, 'the room no longer watched');
-    b.close();
-  } finally {
-    await srv.close();
-  }
-});
+// The answer to s's JOIN comes after its event and its leave, or never (given up: error 16).
+for (const outcome of ['answered', 'given up on'] as const) {
+  test(`T6 a JOIN ${outcome} only after its join event and its leave: the room's other members see each once, and go on`, async () => {
+    const cluster = new DelayedCluster({ maxDelayMs: 1, duplicateOneIn: 0 });
+    const node = cluster.node();
+    // The node's bus, but the answer to s's JOIN is held until the test lets it go, and the
+    // watches of the room are counted: they must follow the node's members.
+    let delivered: RoomEvent[] = [];
+    const watches = new Map<number, number>();
+    let letGo: () => void = () => {};
+    const heldAnswer = new Promise<void>((resolve) => (letGo = resolve));
+    const bus = {
+      spansNodes: true,
+      subscribe: (handler: BusHandler) =>
+        node.subscribe({
+          event: (e) => {
+            delivered.push(e);
+            handler.event(e);
+          },
+          lost: (ref, why) => handler.lost(ref, why),
+        }),
+      join: async (...args: Parameters<typeof node.join>): Promise<JoinReply> => {
+        const reply = await node.join(...args);
+        if (args[2] !== 's') return reply;
+        await heldAnswer;
+        if (outcome === 'given up on') throw new BusUnavailable('the answer never came');
+        return reply;
+      },
+      leave: (...args: Parameters<typeof node.leave>) => node.leave(...args),
+      leaveAll: (...args: Parameters<typeof node.leaveAll>) => node.leaveAll(...args),
+      chat: (...args: Parameters<typeof node.chat>) => node.chat(...args),
+      watch: (ref: number, fromSeq: number) => {
+        watches.set(ref, (watches.get(ref) ?? 0) + 1);
+        node.watch(ref, fromSeq);
+      },
+      unwatch: (ref: number) => {
+        watches.set(ref, (watches.get(ref) ?? 0) - 1);
+        node.unwatch(ref);
+      },
+      close: () => node.close(),
+    };
+    const srv = await startServer({ seams: { bus, directory: node } });
+    try {
+      const b = await WireClient.connect(srv.port);
+      const jb = await joinRoom(b, 'hall', 'b');
+      const ref = jb.roomRef;
+      const s = await WireClient.connect(srv.port);
+      s.send(request.join('hall', 's'));
+      // b's watch brings s's join event here before the answer to s's JOIN.
+      await b.expect(frame.joinedNotice(ref, 's'));
+      s.socket.resetAndDestroy();
+      await b.expect(frame.leftNotice(ref, 's'));
+      delivered = [];
+      letGo();
+      // The answer is taken in before b's chat is read (microtasks before I/O): the room goes on for b as before, with nothing of s again.
+      b.send(request.chat(ref, jb.joinId, 'b', 'still here'));
+      await b.expect(frame.chat(ref, 'b', 'still here'));
+      await b.expectNothing();
+      assert.deepEqual(
+        delivered.map((e) => e.kind),
+        ['chat'],
+        'the node was handed the chat alone',
+      );
+      assert.equal(watches.get(ref), 1, 'the room watched once, for b');
+      b.send(request.leave(ref, jb.joinId, 'b'));
+      await b.expect(frame.left(ref, jb.joinId) + frame.leftNotice(ref, 'b'));
+      assert.equal(watches.get(ref), 0, 'the room no longer watched');
+      b.close();
+    } finally {
+      await srv.close();
+    }
+  });
+}
