@@ -25,6 +25,9 @@ test('an error of the script itself is not retried (it would fail again)', () =>
     'ERR Error running script (call to f_c809): @user_script:3: bad argument',
     'WRONGTYPE Operation against a key holding the wrong kind of value script: c809, on @user_script:5.',
     "ERR wrong number of arguments for 'hset' command script: c809, on @user_script:7.",
+    // Redis 7.0's wordings (this machine's) for a wrong call
+    'ERR Wrong number of args calling Redis command from script script: 97ee, on @user_script:1.',
+    'ERR Unknown Redis command called from script script: 1ee3, on @user_script:1.',
   ]) {
     assert.equal(isScriptError(new ErrorReply(message)), true, message);
   }
