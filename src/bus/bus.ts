@@ -67,8 +67,12 @@ export interface BusHandler {
 export type JoinReply =
   /** The join event was appended at `seq`; `created` when the JOIN made the room. */
   | { readonly kind: 'joined'; readonly ref: number; readonly seq: number }
-  /** The connection was in the room already: nothing was appended (T5). */
-  | { readonly kind: 'already'; readonly ref: number }
+  /**
+   * The connection was in the room already: nothing was appended (T5). `seq` is the room's
+   * last event when answered: a node that takes the membership in from here on watches the
+   * room from the next one.
+   */
+  | { readonly kind: 'already'; readonly ref: number; readonly seq: number }
   /** Making the room would pass the service's limit on rooms (error 15). */
   | { readonly kind: 'room-limit' };
 
@@ -117,10 +121,12 @@ export interface RoomBus {
   /** CHAT to room `ref` (the caller checked that it is a member). */
   chat(ref: number, clientName: string, message: string): Awaitable<void>;
   /**
-   * This node has a member in room `ref` from event `fromSeq` on (its join event): deliver the
-   * room's events from there. Called once per local member; `unwatch` once per one that left.
+   * This node has a member in room `ref` from event `fromSeq` on: deliver the room's events
+   * from there. `fromSeq` is its join event's, which exists; or, for a member taken in by an
+   * 'already' answer, the one after the room's last event when answered (`lastKnown`), which
+   * may not exist yet. Called once per local member; `unwatch` once per one that left.
    */
-  watch(ref: number, fromSeq: number): void;
+  watch(ref: number, fromSeq: number, lastKnown?: number): void;
   unwatch(ref: number): void;
   close(): Promise<void>;
 }

@@ -57,7 +57,8 @@ export class RoomBook {
     attempt: number,
   ): JoinReply {
     let room = this.byName.get(name);
-    if (room?.members.has(joinId) === true) return { kind: 'already', ref: room.ref };
+    if (room?.members.has(joinId) === true)
+      return { kind: 'already', ref: room.ref, seq: room.seq };
     if (room === undefined) {
       if (this.byRef.size >= maxRooms) return { kind: 'room-limit' };
       room = { ref: this.refs.next(), name, seq: 0, members: new Map() };

@@ -41,17 +41,18 @@ export class RoomFeeds {
 
   /**
    * A local member needs room `ref` from event `fromSeq` on (Infinity: from whatever comes
-   * next). The gap returned, if any, is what must be fetched to get there.
+   * next); events up to `lastKnown` exist (by default `fromSeq` itself: its join event). The
+   * gap returned, if any, is what must be fetched to get there.
    */
-  watch(ref: number, fromSeq: number): Gap | undefined {
+  watch(ref: number, fromSeq: number, lastKnown = fromSeq): Gap | undefined {
     let feed = this.feeds.get(ref);
     if (feed === undefined) {
       const next = Number.isFinite(fromSeq) ? fromSeq : undefined;
-      feed = { next, ahead: new Map(), watchers: 0, known: next === undefined ? 0 : fromSeq };
+      feed = { next, ahead: new Map(), watchers: 0, known: 0 };
       this.feeds.set(ref, feed);
     }
     feed.watchers++;
-    if (Number.isFinite(fromSeq)) feed.known = Math.max(feed.known, fromSeq);
+    if (Number.isFinite(fromSeq)) feed.known = Math.max(feed.known, lastKnown);
     return this.gap(ref, feed);
   }
 

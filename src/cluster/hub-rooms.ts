@@ -109,10 +109,14 @@ export class HubRooms implements RoomBus, Directory {
     }
   }
 
-  watch(ref: number, fromSeq: number): void {
+  watch(ref: number, fromSeq: number, lastKnown?: number): void {
     this.flush(); // chats of this turn go before: they were made before the watch
-    this.feeds.watch(ref, fromSeq);
-    this.send(0, 'watch', [ref, Number.isFinite(fromSeq) ? fromSeq : null]);
+    // The hub keeps a room's log only for joins it answered 'joined' (room-hub.ts): a member
+    // taken in by an 'already' answer is watched from whatever comes next, as before.
+    const from =
+      lastKnown !== undefined && lastKnown < fromSeq ? Number.POSITIVE_INFINITY : fromSeq;
+    this.feeds.watch(ref, from);
+    this.send(0, 'watch', [ref, Number.isFinite(from) ? from : null]);
   }
 
   unwatch(ref: number): void {

@@ -187,7 +187,7 @@ export class RedisRooms implements RoomBus, Directory {
       case 'joined':
         return { kind: 'joined', ref: Number(reply[1]), seq: Number(reply[2]) };
       case 'already':
-        return { kind: 'already', ref: Number(reply[1]) };
+        return { kind: 'already', ref: Number(reply[1]), seq: Number(reply[2]) };
       default:
         return { kind: 'room-limit' };
     }
@@ -248,8 +248,8 @@ export class RedisRooms implements RoomBus, Directory {
     return batch.done;
   }
 
-  watch(ref: number, fromSeq: number): void {
-    this.subs.watch(ref, fromSeq);
+  watch(ref: number, fromSeq: number, lastKnown?: number): void {
+    this.subs.watch(ref, fromSeq, lastKnown);
   }
 
   unwatch(ref: number): void {

@@ -82,15 +82,17 @@ export class RoomSubscriptions {
     this.probeTimer.unref();
   }
 
-  watch(ref: number, fromSeq: number): void {
-    const gap = this.feeds.watch(ref, fromSeq);
+  watch(ref: number, fromSeq: number, lastKnown?: number): void {
+    const fresh = !this.feeds.isWatched(ref);
+    const gap = this.feeds.watch(ref, fromSeq, lastKnown);
     let channel = this.channels.get(ref);
     if (channel === undefined) {
       channel = { listener: undefined, busy: false, renew: false };
       this.channels.set(ref, channel);
     }
-    // Not yet subscribed: its SUBSCRIBE's answer fills the room.
-    if (channel.listener !== undefined && gap !== undefined) this.fill(ref);
+    // Not yet subscribed: its SUBSCRIBE's answer fills the room. Subscribed still (its
+    // unsubscribe is to come) for a room watched anew: what came meanwhile was not kept.
+    if (channel.listener !== undefined && (gap !== undefined || fresh)) this.fill(ref);
     this.settle(ref);
   }
 

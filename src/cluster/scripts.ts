@@ -82,7 +82,7 @@ if ref then
   if redis.call('HEXISTS', P .. 'room:' .. ref .. ':members', joinId) == 1 then
     -- In the room by a JOIN given up on whose undo has not run yet: this JOIN owns it now.
     redis.call('HSET', P .. 'join:' .. joinId, ref, ARGV[9])
-    return {'already', ref}
+    return {'already', ref, tonumber(redis.call('HGET', P .. 'room:' .. ref, 'seq'))}
   end
 else
   if redis.call('HLEN', P .. 'names') >= tonumber(ARGV[6]) then return {'room-limit'} end

@@ -175,7 +175,7 @@ for (const impl of implementations) {
       );
       assert.deepEqual(
         await settle(nodes[0]!.bus.join('together', 100, 'm0', 1000, 1)),
-        { kind: 'already', ref: refs[0] },
+        { kind: 'already', ref: refs[0], seq: nodes.length },
         'T5',
       );
     });
@@ -310,6 +310,31 @@ for (const impl of implementations) {
         names.map((e) => e.kind === 'leave' && e.clientName).sort(),
         refs.map((ref) => `n${ref}`).sort(),
       );
+    });
+
+    test("a member taken in by an 'already' answer is handed the room from the event after it", async () => {
+      // 'already' answers a JOIN given up on that the store carried out: only a bus that gives
+      // JOINs up has it to give (the hub never does, and watches such a member from whatever
+      // comes next).
+      if (impl.late !== true) return;
+      const nodes = await start(2);
+      const [a, b] = nodes as [Node, Node];
+      const r = await settle(b.bus.join('taken-in', 700, 'b', 1000, 1));
+      if (r.kind !== 'joined') throw new Error('join');
+      b.bus.watch(r.ref, r.seq);
+      await settle(a.bus.join('taken-in', 701, 'a', 1000, 1)); // given up on: answer unused
+      const again = await settle(a.bus.join('taken-in', 701, 'a', 1000, 2));
+      assert.deepEqual(again, { kind: 'already', ref: r.ref, seq: 2 });
+      // A chat appended after the answer and before the watch, then one after it.
+      await settle(b.bus.chat(r.ref, 'b', 'between'));
+      a.bus.watch(r.ref, again.seq + 1, again.seq);
+      await settle(b.bus.chat(r.ref, 'b', 'after'));
+      await waitUntil(
+        () => story(a, r.ref).length >= 2,
+        () => `a's story: ${story(a, r.ref).join(' | ')}`,
+      );
+      assert.deepEqual(story(a, r.ref), ['3 chat between', '4 chat after']);
+      a.bus.unwatch(r.ref);
     });
 
     test('a node is handed only the rooms it watches', async () => {

@@ -18,7 +18,7 @@ test('T7 one ref per live name; an emptied room is forgotten and its ref never r
   assert.deepEqual(a, { kind: 'joined', ref: 1, seq: 1 });
   assert.deepEqual(b, { kind: 'joined', ref: 2, seq: 1 });
   assert.deepEqual(rooms.join('a', 2, 'bob', 10, 1), { kind: 'joined', ref: 1, seq: 2 });
-  assert.deepEqual(rooms.join('a', 2, 'bob', 10, 1), { kind: 'already', ref: 1 }, 'T5');
+  assert.deepEqual(rooms.join('a', 2, 'bob', 10, 1), { kind: 'already', ref: 1, seq: 2 }, 'T5');
   assert.deepEqual(rooms.leave(1, 1, 'ann'), { kind: 'left', seq: 3 });
   assert.deepEqual(rooms.leave(1, 1, 'ann'), { kind: 'not-member' }, 'T4');
   assert.equal(rooms.refStatus(1), 'live');

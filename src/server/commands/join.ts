@@ -105,7 +105,8 @@ function joinNow(ctx: ServerContext, session: Session, req: Join): Awaitable<voi
             // JOIN was (its event, should it come here later, is not shown to it again).
             session.joinSettled();
             ctx.rooms.joinDelivered(reply.ref, req.room, session, req.clientName, attempt);
-            ctx.bus.watch(reply.ref, Number.POSITIVE_INFINITY);
+            // From the event after the answer: those appended since reach it, none before.
+            ctx.bus.watch(reply.ref, reply.seq + 1, reply.seq);
             session.reply(joinedReply(req.room, ctx.roomEndpoint(session), reply.ref, joinId));
             session.send(chatFrame(reply.ref, req.clientName, joinNotice(req.clientName)));
             return;
