@@ -66,7 +66,7 @@ export async function untilAnswered(
 export function isScriptError(err: unknown): boolean {
   return (
     err instanceof ErrorReply &&
-    /^(ERR user_script:|ERR Error running script|WRONGTYPE)|wrong number of arg|command called from script/i.test(
+    /^(ERR user_script:|ERR Error running script|WRONGTYPE)|wrong number of arg|command called from script|not allowed from script/i.test(
       err.message,
     )
   );

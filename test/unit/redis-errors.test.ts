@@ -28,6 +28,7 @@ test('an error of the script itself is not retried (it would fail again)', () =>
     // Redis 7.0's wordings (this machine's) for a wrong call
     'ERR Wrong number of args calling Redis command from script script: 97ee, on @user_script:1.',
     'ERR Unknown Redis command called from script script: 1ee3, on @user_script:1.',
+    'ERR This Redis command is not allowed from script script: 5c1a, on @user_script:1.',
   ]) {
     assert.equal(isScriptError(new ErrorReply(message)), true, message);
   }
