@@ -127,6 +127,11 @@ export interface RoomBus {
    * may not exist yet. Called once per local member; `unwatch` once per one that left.
    */
   watch(ref: number, fromSeq: number, lastKnown?: number): void;
+  /**
+   * The seq of the next event of room `ref` this node will hand on, where it follows its rooms
+   * in sequence (a cluster bus; undefined if it does not, or does not know yet).
+   */
+  nextSeq?(ref: number): number | undefined;
   unwatch(ref: number): void;
   close(): Promise<void>;
 }

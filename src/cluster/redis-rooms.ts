@@ -252,6 +252,10 @@ export class RedisRooms implements RoomBus, Directory {
     this.subs.watch(ref, fromSeq, lastKnown);
   }
 
+  nextSeq(ref: number): number | undefined {
+    return this.subs.feeds.nextSeq(ref);
+  }
+
   unwatch(ref: number): void {
     this.subs.unwatch(ref);
   }

@@ -8,16 +8,11 @@
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import {
-  BusUnavailable,
-  type BusHandler,
-  type JoinReply,
-  type RoomEvent,
-} from '../../src/bus/bus.js';
+import { BusUnavailable, type RoomBus, type JoinReply, type RoomEvent } from '../../src/bus/bus.js';
 import { request } from '../../src/protocol/tcd-request-text.js';
 import { frame } from '../helpers/frames.js';
 import { startServer } from '../helpers/server.js';
-import { DelayedCluster } from '../fixtures/delayed-cluster.js';
+import { DelayedCluster, type DelayedNode } from '../fixtures/delayed-cluster.js';
 import { joinRoom } from '../helpers/session.js';
 import { waitUntil } from '../helpers/wait.js';
 import { WireClient } from '../helpers/wire-client.js';
@@ -89,47 +84,58 @@ test('T6 a connection that closes while its first JOIN waits for its JOIN_ID lea
   }
 });
 
+/**
+ * A node's bus that records what it hands on and counts the watches of each room (they must
+ * follow the node's members), with the answer to every JOIN passed through `answer` first, so
+ * a test can hold it, or give it up (BusUnavailable).
+ */
+function spyBus(
+  node: DelayedNode,
+  answer: (clientName: string, reply: JoinReply) => Promise<JoinReply>,
+): { bus: RoomBus; delivered: RoomEvent[]; watches: Map<number, number> } {
+  const delivered: RoomEvent[] = [];
+  const watches = new Map<number, number>();
+  const bus: RoomBus = {
+    spansNodes: true,
+    subscribe: (handler) =>
+      node.subscribe({
+        event: (e) => {
+          delivered.push(e);
+          handler.event(e);
+        },
+        lost: (ref, why) => handler.lost(ref, why),
+      }),
+    join: async (...args) => answer(args[2], await node.join(...args)),
+    leave: (ref, joinId, clientName) => node.leave(ref, joinId, clientName),
+    leaveAll: (...args) => node.leaveAll(...args),
+    chat: (...args) => node.chat(...args),
+    watch: (ref, fromSeq, lastKnown) => {
+      watches.set(ref, (watches.get(ref) ?? 0) + 1);
+      node.watch(ref, fromSeq, lastKnown);
+    },
+    nextSeq: (ref) => node.nextSeq(ref),
+    unwatch: (ref) => {
+      watches.set(ref, (watches.get(ref) ?? 0) - 1);
+      node.unwatch(ref);
+    },
+    close: () => node.close(),
+  };
+  return { bus, delivered, watches };
+}
+
 // The answer to s's JOIN comes after its event and its leave, or never (given up: error 16).
 for (const outcome of ['answered', 'given up on'] as const) {
   test(`T6 a JOIN ${outcome} only after its join event and its leave: the room's other members see each once, and go on`, async () => {
     const cluster = new DelayedCluster({ maxDelayMs: 1, duplicateOneIn: 0 });
     const node = cluster.node();
-    // The node's bus, but the answer to s's JOIN is held until the test lets it go, and the
-    // watches of the room are counted: they must follow the node's members.
-    let delivered: RoomEvent[] = [];
-    const watches = new Map<number, number>();
     let letGo: () => void = () => {};
     const heldAnswer = new Promise<void>((resolve) => (letGo = resolve));
-    const bus = {
-      spansNodes: true,
-      subscribe: (handler: BusHandler) =>
-        node.subscribe({
-          event: (e) => {
-            delivered.push(e);
-            handler.event(e);
-          },
-          lost: (ref, why) => handler.lost(ref, why),
-        }),
-      join: async (...args: Parameters<typeof node.join>): Promise<JoinReply> => {
-        const reply = await node.join(...args);
-        if (args[2] !== 's') return reply;
-        await heldAnswer;
-        if (outcome === 'given up on') throw new BusUnavailable('the answer never came');
-        return reply;
-      },
-      leave: (...args: Parameters<typeof node.leave>) => node.leave(...args),
-      leaveAll: (...args: Parameters<typeof node.leaveAll>) => node.leaveAll(...args),
-      chat: (...args: Parameters<typeof node.chat>) => node.chat(...args),
-      watch: (ref: number, fromSeq: number) => {
-        watches.set(ref, (watches.get(ref) ?? 0) + 1);
-        node.watch(ref, fromSeq);
-      },
-      unwatch: (ref: number) => {
-        watches.set(ref, (watches.get(ref) ?? 0) - 1);
-        node.unwatch(ref);
-      },
-      close: () => node.close(),
-    };
+    const { bus, delivered, watches } = spyBus(node, async (name, reply) => {
+      if (name !== 's') return reply;
+      await heldAnswer;
+      if (outcome === 'given up on') throw new BusUnavailable('the answer never came');
+      return reply;
+    });
     const srv = await startServer({ seams: { bus, directory: node } });
     try {
       const b = await WireClient.connect(srv.port);
@@ -141,7 +147,7 @@ for (const outcome of ['answered', 'given up on'] as const) {
       await b.expect(frame.joinedNotice(ref, 's'));
       s.socket.resetAndDestroy();
       await b.expect(frame.leftNotice(ref, 's'));
-      delivered = [];
+      delivered.length = 0;
       letGo();
       // The answer is taken in before b's chat is read (microtasks before I/O): the room goes on for b as before, with nothing of s again.
       b.send(request.chat(ref, jb.joinId, 'b', 'still here'));
@@ -162,3 +168,48 @@ for (const outcome of ['answered', 'given up on'] as const) {
     }
   });
 }
+
+test("T2 a JOIN answered 'already' where the node has handed the room on past the answer: error 17, then out, never in with events missing", async () => {
+  const cluster = new DelayedCluster({ maxDelayMs: 1, duplicateOneIn: 0 });
+  const node = cluster.node();
+  let letGo: () => void = () => {};
+  const heldAnswer = new Promise<void>((resolve) => (letGo = resolve));
+  let answered: () => void = () => {};
+  const answerCame = new Promise<void>((resolve) => (answered = resolve));
+  const { bus } = spyBus(node, async (_name, reply) => {
+    if (reply.kind !== 'already') return reply;
+    answered();
+    await heldAnswer;
+    return reply;
+  });
+  const srv = await startServer({ seams: { bus, directory: node } });
+  try {
+    const b = await WireClient.connect(srv.port);
+    const jb = await joinRoom(b, 'hall', 'b');
+    const ref = jb.roomRef;
+    const s = await WireClient.connect(srv.port);
+    const js = await joinRoom(s, 'warm', 's'); // its JOIN_ID
+    // A JOIN of s's that the store carried out after the node gave up on it (error 16): b is
+    // told s joined; s itself was told the JOIN failed.
+    cluster.book.join('hall', js.joinId, 's', 1000, 99);
+    await b.expect(frame.joinedNotice(ref, 's'));
+    s.send(request.join('hall', 's'));
+    await answerCame; // 'already', at the room's last event
+    // The next event is handed on here before the answer is taken in.
+    b.send(request.chat(ref, jb.joinId, 'b', 'after the answer'));
+    await b.expect(frame.chat(ref, 'b', 'after the answer'));
+    letGo();
+    await s.expect(
+      frame.error(
+        17,
+        `Room order lost: ROOM_REF ${ref}: this node could not give the room's events from the JOIN on; join again`,
+      ),
+    );
+    await s.expectClosed();
+    await b.expect(frame.leftNotice(ref, 's')); // its close took it out
+    await b.expectNothing();
+    b.close();
+  } finally {
+    await srv.close();
+  }
+});

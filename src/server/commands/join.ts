@@ -5,7 +5,7 @@ import {
   JoinNotAnswered,
   type Awaitable,
 } from '../../bus/bus.js';
-import { ErrorCode, protocolError } from '../../protocol/errors.js';
+import { ErrorCode, protocolError, type ProtocolError } from '../../protocol/errors.js';
 import { chatFrame, joinedReply, joinNotice } from '../../protocol/tcd-serialize.js';
 import type { TcdRequest } from '../../protocol/tcd-request.js';
 import type { CommandHandler, ServerContext } from '../context.js';
@@ -104,9 +104,19 @@ function joinNow(ctx: ServerContext, session: Session, req: Join): Awaitable<voi
             // by this JOIN, and told so as any joiner (T2); the others were told when that
             // JOIN was (its event, should it come here later, is not shown to it again).
             session.joinSettled();
-            ctx.rooms.joinDelivered(reply.ref, req.room, session, req.clientName, attempt);
             // From the event after the answer: those appended since reach it, none before.
             ctx.bus.watch(reply.ref, reply.seq + 1, reply.seq);
+            const next = ctx.bus.nextSeq?.(reply.ref);
+            if (next !== undefined && next !== reply.seq + 1) {
+              // This node follows the room already, and has handed it on past the answer or
+              // not yet up to it: the member cannot be given exactly the events after it here.
+              // Error 17, and closed: it rejoins (the close takes it out of the room).
+              ctx.bus.unwatch(reply.ref);
+              session.replyError(orderNotKept(reply.ref));
+              session.finish('room order lost');
+              return;
+            }
+            ctx.rooms.joinDelivered(reply.ref, req.room, session, req.clientName, attempt);
             session.reply(joinedReply(req.room, ctx.roomEndpoint(session), reply.ref, joinId));
             session.send(chatFrame(reply.ref, req.clientName, joinNotice(req.clientName)));
             return;
@@ -122,4 +132,12 @@ function joinNow(ctx: ServerContext, session: Session, req: Join): Awaitable<voi
       },
     );
   });
+}
+
+/** Error 17 for a JOIN whose member could not be given the room's events from its place on. */
+function orderNotKept(ref: number): ProtocolError {
+  return protocolError(
+    ErrorCode.OrderLost,
+    `ROOM_REF ${ref}: this node could not give the room's events from the JOIN on; join again`,
+  );
 }
