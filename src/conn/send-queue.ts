@@ -19,8 +19,6 @@ import { IntakeGate } from './intake-gate.js';
 
 /** Never written to: `push` replaces it with an array of its own. */
 const NO_FRAMES: Buffer[] = [];
-/** Never written: the empty `first` of a queue with nothing pending. */
-const NO_FRAME = Buffer.alloc(0);
 
 export interface ByteSink {
   /** False when the sink holds more than it wants: it emits 'drain' once it has written it all. */
@@ -63,11 +61,6 @@ export interface QueueOwner {
 
 export class SendQueue {
   /** Frames of this turn; the shared empty array when there are none (idle connections). */
-  /**
-   * This turn's frames: the first alone in `first` (the common case, one frame a turn, makes
-   * no array per delivery), all of them in `pending` once there is a second.
-   */
-  private first: Buffer = NO_FRAME;
   private pending: Buffer[] = NO_FRAMES;
   private pendingBytes = 0;
   private overflowed = false;
@@ -99,11 +92,9 @@ export class SendQueue {
       this.overflow();
       return;
     }
-    if (this.first === NO_FRAME) {
+    if (this.pending === NO_FRAMES) {
       this.scheduler.mark(this);
-      this.first = frame;
-    } else if (this.pending === NO_FRAMES) {
-      this.pending = [this.first, frame];
+      this.pending = [frame];
     } else {
       this.pending.push(frame);
     }
@@ -113,15 +104,16 @@ export class SendQueue {
   }
 
   flush(): void {
-    if (this.first === NO_FRAME || this.overflowed) return;
+    if (this.pending === NO_FRAMES || this.overflowed) return;
     // Slow is judged on what earlier turns left unsent, never on this turn's own burst.
     if (this.sink.writableLength > this.limitBytes) {
       this.overflow();
       return;
     }
     const chunk =
-      this.pending === NO_FRAMES ? this.first : Buffer.concat(this.pending, this.pendingBytes);
-    this.first = NO_FRAME;
+      this.pending.length === 1
+        ? (this.pending[0] as Buffer)
+        : Buffer.concat(this.pending, this.pendingBytes);
     this.pending = NO_FRAMES;
     this.pendingBytes = 0;
     const gate = this.scheduler.gate;
@@ -146,7 +138,6 @@ export class SendQueue {
   /** The connection closed: whatever it held no longer counts as backed-up output. */
   close(): void {
     this.overflowed = true;
-    this.first = NO_FRAME;
     this.pending = NO_FRAMES;
     this.pendingBytes = 0;
     this.scheduler.gate.drained(this);
@@ -155,7 +146,6 @@ export class SendQueue {
   private overflow(): void {
     const queued = this.queuedBytes;
     this.overflowed = true;
-    this.first = NO_FRAME;
     this.pending = NO_FRAMES;
     this.pendingBytes = 0;
     this.scheduler.gate.drained(this);
