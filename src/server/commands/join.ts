@@ -112,6 +112,10 @@ function joinNow(ctx: ServerContext, session: Session, req: Join): Awaitable<voi
               // not yet up to it: the member cannot be given exactly the events after it here.
               // Error 17, and closed: it rejoins (the close takes it out of the room).
               ctx.bus.unwatch(reply.ref);
+              session.log.warn(
+                { ref: reply.ref, seq: reply.seq, next },
+                "JOIN answered 'already' where this node's feed of the room is elsewhere",
+              );
               session.replyError(orderNotKept(reply.ref));
               session.finish('room order lost');
               return;
