@@ -84,6 +84,13 @@ test('T6 a connection that closes while its first JOIN waits for its JOIN_ID lea
   }
 });
 
+/** A promise the test resolves when it says: `open` lets whatever awaits `opened` go on. */
+function signal(): { opened: Promise<void>; open: () => void } {
+  let open: () => void = () => {};
+  const opened = new Promise<void>((resolve) => (open = resolve));
+  return { opened, open };
+}
+
 /**
  * A node's bus that records what it hands on and counts the watches of each room (they must
  * follow the node's members), with the answer to every JOIN passed through `answer` first, so
@@ -128,11 +135,10 @@ for (const outcome of ['answered', 'given up on'] as const) {
   test(`T6 a JOIN ${outcome} only after its join event and its leave: the room's other members see each once, and go on`, async () => {
     const cluster = new DelayedCluster({ maxDelayMs: 1, duplicateOneIn: 0 });
     const node = cluster.node();
-    let letGo: () => void = () => {};
-    const heldAnswer = new Promise<void>((resolve) => (letGo = resolve));
+    const answer = signal();
     const { bus, delivered, watches } = spyBus(node, async (name, reply) => {
       if (name !== 's') return reply;
-      await heldAnswer;
+      await answer.opened;
       if (outcome === 'given up on') throw new BusUnavailable('the answer never came');
       return reply;
     });
@@ -148,7 +154,7 @@ for (const outcome of ['answered', 'given up on'] as const) {
       s.socket.resetAndDestroy();
       await b.expect(frame.leftNotice(ref, 's'));
       delivered.length = 0;
-      letGo();
+      answer.open();
       // The answer is taken in before b's chat is read (microtasks before I/O): the room goes on for b as before, with nothing of s again.
       b.send(request.chat(ref, jb.joinId, 'b', 'still here'));
       await b.expect(frame.chat(ref, 'b', 'still here'));
@@ -172,14 +178,11 @@ for (const outcome of ['answered', 'given up on'] as const) {
 test("T2 a JOIN answered 'already' where the node has handed the room on past the answer: error 17, then out, never in with events missing", async () => {
   const cluster = new DelayedCluster({ maxDelayMs: 1, duplicateOneIn: 0 });
   const node = cluster.node();
-  let letGo: () => void = () => {};
-  const heldAnswer = new Promise<void>((resolve) => (letGo = resolve));
-  let answered: () => void = () => {};
-  const answerCame = new Promise<void>((resolve) => (answered = resolve));
+  const [answerCame, answer] = [signal(), signal()];
   const { bus } = spyBus(node, async (_name, reply) => {
     if (reply.kind !== 'already') return reply;
-    answered();
-    await heldAnswer;
+    answerCame.open();
+    await answer.opened;
     return reply;
   });
   const srv = await startServer({ seams: { bus, directory: node } });
@@ -194,11 +197,11 @@ test("T2 a JOIN answered 'already' where the node has handed the room on past th
     cluster.book.join('hall', js.joinId, 's', 1000, 99);
     await b.expect(frame.joinedNotice(ref, 's'));
     s.send(request.join('hall', 's'));
-    await answerCame; // 'already', at the room's last event
+    await answerCame.opened; // 'already', at the room's last event
     // The next event is handed on here before the answer is taken in.
     b.send(request.chat(ref, jb.joinId, 'b', 'after the answer'));
     await b.expect(frame.chat(ref, 'b', 'after the answer'));
-    letGo();
+    answer.open();
     await s.expect(
       frame.error(
         17,
