@@ -59,6 +59,13 @@ const LEAVE_RETRY_MS = 500;
 /** How long a leave event the store has published may take to reach this node, at most. */
 const LATE_EVENT_MS = 2000;
 
+/** A wait for a room's event `seq` (ChatServer.afterEvent). */
+interface EventWait {
+  readonly seq: number;
+  readonly reached: () => void;
+  readonly lost: () => void;
+}
+
 export class ChatServer
   extends EventEmitter<ChatServerEvents>
   implements ServerContext, SessionHandler, ConnectionHandler, BusHandler
@@ -84,6 +91,8 @@ export class ChatServer
   private nextConnectionId = 1;
   /** Set once shutdown closes the seams: nothing is retried on them any more. */
   private busClosed = false;
+  /** What waits for a room's event to be handed on (`afterEvent`), by room. */
+  private readonly eventWaits = new Map<number, EventWait[]>();
 
   constructor(
     readonly options: ServerOptions,
@@ -238,15 +247,33 @@ export class ChatServer
         const room = this.rooms.get(event.ref);
         if (room !== undefined)
           this.deliveries += broadcast(room, chatFrame(room.ref, event.clientName, event.message));
-        return;
+        break;
       }
       case 'join':
         this.joinArrived(event);
-        return;
+        break;
       case 'leave':
         this.leaveArrived(event);
-        return;
+        break;
     }
+    if (this.eventWaits.size > 0) this.eventHandedOn(event.ref, event.seq);
+  }
+
+  afterEvent(ref: number, seq: number, reached: () => void, lost: () => void): void {
+    let waits = this.eventWaits.get(ref);
+    if (waits === undefined) this.eventWaits.set(ref, (waits = []));
+    waits.push({ seq, reached, lost });
+  }
+
+  private eventHandedOn(ref: number, seq: number): void {
+    const waits = this.eventWaits.get(ref);
+    if (waits === undefined) return;
+    const due = waits.filter((w) => w.seq <= seq);
+    if (due.length === 0) return;
+    const rest = waits.filter((w) => w.seq > seq);
+    if (rest.length === 0) this.eventWaits.delete(ref);
+    else this.eventWaits.set(ref, rest);
+    for (const w of due) w.reached();
   }
 
   /** Part of room `ref`'s order was lost (cluster): its local members must rejoin (error 17). */
@@ -261,6 +288,9 @@ export class ChatServer
       entry.member.replyError(error);
       entry.member.finish('room order lost');
     }
+    const waits = this.eventWaits.get(ref);
+    this.eventWaits.delete(ref);
+    for (const w of waits ?? []) w.lost();
     // A JOIN whose event will never come: answered with the error instead of waiting on.
     for (const session of this.sessions) {
       if (!session.awaitsJoinOf(ref)) continue;

@@ -21,6 +21,11 @@ export interface ServerContext {
   dropMembership(entry: Membership<Session>): void;
   /** Sees through a leave the store did not answer in time (its LEAVE got error 16). */
   completeLeave(entry: Membership<Session>, outcome: Promise<LeaveReply>): void;
+  /**
+   * Calls `reached` as soon as room `ref`'s event `seq` has been handed on here (before the
+   * next one is), or `lost` if the room's order is lost first.
+   */
+  afterEvent(ref: number, seq: number, reached: () => void, lost: () => void): void;
   /** Stops the service (KILL_SERVICE, T14). */
   kill(requestedBy: Session): void;
 }

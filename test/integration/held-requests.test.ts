@@ -216,3 +216,55 @@ test("T2 a JOIN answered 'already' where the node has handed the room on past th
     await srv.close();
   }
 });
+
+test("T2 a JOIN answered 'already' where the node has not yet handed the room on up to the answer: in once it has, with the events after it", async () => {
+  const cluster = new DelayedCluster({ maxDelayMs: 1, duplicateOneIn: 0 });
+  const node = cluster.node();
+  // The room's events can be kept from the node for a while: its feed then lags the store.
+  const publish = node.published.bind(node);
+  let holding = false;
+  const kept: RoomEvent[] = [];
+  node.published = (e: RoomEvent): void => {
+    if (holding) kept.push(e);
+    else publish(e);
+  };
+  const answerCame = signal();
+  const { bus } = spyBus(node, (_name, reply) => {
+    if (reply.kind === 'already') answerCame.open();
+    return Promise.resolve(reply);
+  });
+  const srv = await startServer({ seams: { bus, directory: node } });
+  try {
+    const b = await WireClient.connect(srv.port);
+    const jb = await joinRoom(b, 'hall', 'b');
+    const ref = jb.roomRef;
+    const s = await WireClient.connect(srv.port);
+    const js = await joinRoom(s, 'warm', 's'); // its JOIN_ID
+    holding = true;
+    // A chat before s is in, then a JOIN of s's the store carried out after the node gave up
+    // on it: the node has had neither event when the answer comes.
+    b.send(request.chat(ref, jb.joinId, 'b', 'before s was in'));
+    await waitUntil(() => cluster.book.lastSeq(ref) === 2, "b's chat in the store");
+    cluster.book.join('hall', js.joinId, 's', 1000, 99);
+    s.send(request.join('hall', 's'));
+    await answerCame.opened; // 'already', at that join's event, which the node has not had
+    s.send(request.chat(ref, js.joinId, 's', 'pipelined after the JOIN'));
+    holding = false;
+    for (const e of kept.splice(0)) publish(e);
+    await s.expect(
+      frame.joined('hall', srv.port, ref, js.joinId) +
+        frame.joinedNotice(ref, 's') +
+        frame.chat(ref, 's', 'pipelined after the JOIN'),
+    );
+    await b.expect(
+      frame.chat(ref, 'b', 'before s was in') +
+        frame.joinedNotice(ref, 's') +
+        frame.chat(ref, 's', 'pipelined after the JOIN'),
+    );
+    for (const c of [b, s]) await c.expectNothing();
+    b.close();
+    s.close();
+  } finally {
+    await srv.close();
+  }
+});

@@ -100,30 +100,55 @@ function joinNow(ctx: ServerContext, session: Session, req: Join): Awaitable<voi
             return;
           case 'already': {
             // The service has this connection in the room though this node did not know (a
-            // JOIN given up on went through, and its undo has not yet): it is in from here on,
-            // by this JOIN, and told so as any joiner (T2); the others were told when that
-            // JOIN was (its event, should it come here later, is not shown to it again).
+            // JOIN given up on went through, and its undo has not yet): it is in by this JOIN,
+            // told so as any joiner (T2), from the event after the answer on; the others were
+            // told when that JOIN was (its event, should it come here later, is not shown to
+            // it again).
             session.joinSettled();
-            // From the event after the answer: those appended since reach it, none before.
             ctx.bus.watch(reply.ref, reply.seq + 1, reply.seq);
+            const takeIn = (): void => {
+              ctx.rooms.joinDelivered(reply.ref, req.room, session, req.clientName, attempt);
+              session.reply(joinedReply(req.room, ctx.roomEndpoint(session), reply.ref, joinId));
+              session.send(chatFrame(reply.ref, req.clientName, joinNotice(req.clientName)));
+            };
             const next = ctx.bus.nextSeq?.(reply.ref);
-            if (next !== undefined && next !== reply.seq + 1) {
-              // This node follows the room already, and has handed it on past the answer or
-              // not yet up to it: the member cannot be given exactly the events after it here.
-              // Error 17, and closed: it rejoins (the close takes it out of the room).
+            if (next === undefined || next === reply.seq + 1) {
+              takeIn();
+              return;
+            }
+            if (next > reply.seq + 1) {
+              // The node follows the room already and has handed it on past the answer: the
+              // member would miss those events. Error 17, and closed: it rejoins (the close
+              // takes it out of the room).
               ctx.bus.unwatch(reply.ref);
               session.log.warn(
                 { ref: reply.ref, seq: reply.seq, next },
-                "JOIN answered 'already' where this node's feed of the room is elsewhere",
+                "JOIN answered 'already' after this node handed the room on past the answer",
               );
               session.replyError(orderNotKept(reply.ref));
               session.finish('room order lost');
               return;
             }
-            ctx.rooms.joinDelivered(reply.ref, req.room, session, req.clientName, attempt);
-            session.reply(joinedReply(req.room, ctx.roomEndpoint(session), reply.ref, joinId));
-            session.send(chatFrame(reply.ref, req.clientName, joinNotice(req.clientName)));
-            return;
+            // The node has not yet handed the room on up to the answer: in once it has, right
+            // before the next event; the connection's next request waits until then.
+            return new Promise<void>((resolve) => {
+              ctx.afterEvent(
+                reply.ref,
+                reply.seq,
+                () => {
+                  if (session.state === 'open') takeIn();
+                  else ctx.bus.unwatch(reply.ref); // closed meanwhile: it left with the close
+                  resolve();
+                },
+                () => {
+                  // The room's order was lost here (its feed ended with it): the member too
+                  // must rejoin.
+                  session.replyError(orderNotKept(reply.ref));
+                  session.finish('room order lost');
+                  resolve();
+                },
+              );
+            });
           }
           case 'joined':
             // Its event came first (through a feed this node had already) and took the
