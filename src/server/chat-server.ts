@@ -63,7 +63,8 @@ const LATE_EVENT_MS = 2000;
 interface EventWait {
   readonly seq: number;
   readonly reached: () => void;
-  readonly lost: () => void;
+  /** The room's order was lost first (`why`), or the server stopped (`undefined`). */
+  readonly lost: (why: string | undefined) => void;
 }
 
 export class ChatServer
@@ -236,6 +237,10 @@ export class ChatServer
       graceMs,
       farewell === undefined ? undefined : (session) => session.replyError(farewell),
     );
+    // Waits for events that will not come now: each ends (its connection is closed).
+    const waits = [...this.eventWaits.values()].flat();
+    this.eventWaits.clear();
+    for (const w of waits) w.lost(undefined);
     this.busClosed = true;
     await Promise.all([this.bus.close(), this.directory.close()]);
   }
@@ -259,7 +264,12 @@ export class ChatServer
     if (this.eventWaits.size > 0) this.eventHandedOn(event.ref, event.seq);
   }
 
-  afterEvent(ref: number, seq: number, reached: () => void, lost: () => void): void {
+  afterEvent(
+    ref: number,
+    seq: number,
+    reached: () => void,
+    lost: (why: string | undefined) => void,
+  ): void {
     let waits = this.eventWaits.get(ref);
     if (waits === undefined) this.eventWaits.set(ref, (waits = []));
     waits.push({ seq, reached, lost });
@@ -290,7 +300,7 @@ export class ChatServer
     }
     const waits = this.eventWaits.get(ref);
     this.eventWaits.delete(ref);
-    for (const w of waits ?? []) w.lost();
+    for (const w of waits ?? []) w.lost(why);
     // A JOIN whose event will never come: answered with the error instead of waiting on.
     for (const session of this.sessions) {
       if (!session.awaitsJoinOf(ref)) continue;

@@ -23,9 +23,14 @@ export interface ServerContext {
   completeLeave(entry: Membership<Session>, outcome: Promise<LeaveReply>): void;
   /**
    * Calls `reached` as soon as room `ref`'s event `seq` has been handed on here (before the
-   * next one is), or `lost` if the room's order is lost first.
+   * next one is), or `lost` if the room's order is lost first (`why`) or the server stops.
    */
-  afterEvent(ref: number, seq: number, reached: () => void, lost: () => void): void;
+  afterEvent(
+    ref: number,
+    seq: number,
+    reached: () => void,
+    lost: (why: string | undefined) => void,
+  ): void;
   /** Stops the service (KILL_SERVICE, T14). */
   kill(requestedBy: Session): void;
 }

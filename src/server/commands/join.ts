@@ -140,10 +140,11 @@ function joinNow(ctx: ServerContext, session: Session, req: Join): Awaitable<voi
                   else ctx.bus.unwatch(reply.ref); // closed meanwhile: it left with the close
                   resolve();
                 },
-                () => {
+                (why) => {
                   // The room's order was lost here (its feed ended with it): the member too
-                  // must rejoin.
-                  session.replyError(orderNotKept(reply.ref));
+                  // must rejoin. (Or the server stopped, and the connection is closed.)
+                  const detail = why === undefined ? undefined : `ROOM_REF ${reply.ref}: ${why}`;
+                  session.replyError(orderNotKept(reply.ref, detail));
                   session.finish('room order lost');
                   resolve();
                 },
@@ -164,9 +165,10 @@ function joinNow(ctx: ServerContext, session: Session, req: Join): Awaitable<voi
 }
 
 /** Error 17 for a JOIN whose member could not be given the room's events from its place on. */
-function orderNotKept(ref: number): ProtocolError {
+function orderNotKept(ref: number, detail?: string): ProtocolError {
   return protocolError(
     ErrorCode.OrderLost,
-    `ROOM_REF ${ref}: this node could not give the room's events from the JOIN on; join again`,
+    detail ??
+      `ROOM_REF ${ref}: this node could not give the room's events from the JOIN on; join again`,
   );
 }
