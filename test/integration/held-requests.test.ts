@@ -13,7 +13,7 @@ import { request } from '../../src/protocol/tcd-request-text.js';
 import { frame } from '../helpers/frames.js';
 import { startServer } from '../helpers/server.js';
 import { DelayedCluster, type DelayedNode } from '../fixtures/delayed-cluster.js';
-import { joinRoom } from '../helpers/session.js';
+import { joinRoom, type Joined } from '../helpers/session.js';
 import { waitUntil } from '../helpers/wait.js';
 import { WireClient } from '../helpers/wire-client.js';
 
@@ -89,6 +89,21 @@ function signal(): { opened: Promise<void>; open: () => void } {
   let open: () => void = () => {};
   const opened = new Promise<void>((resolve) => (open = resolve));
   return { opened, open };
+}
+
+/** b in room hall, and s with its JOIN_ID (from room warm), both of the server at `port`. */
+async function bInHallAndS(port: number): Promise<{
+  b: WireClient;
+  jb: Joined;
+  ref: number;
+  s: WireClient;
+  js: Joined;
+}> {
+  const b = await WireClient.connect(port);
+  const jb = await joinRoom(b, 'hall', 'b');
+  const s = await WireClient.connect(port);
+  const js = await joinRoom(s, 'warm', 's');
+  return { b, jb, ref: jb.roomRef, s, js };
 }
 
 /**
@@ -187,11 +202,7 @@ test("T2 a JOIN answered 'already' where the node has handed the room on past th
   });
   const srv = await startServer({ seams: { bus, directory: node } });
   try {
-    const b = await WireClient.connect(srv.port);
-    const jb = await joinRoom(b, 'hall', 'b');
-    const ref = jb.roomRef;
-    const s = await WireClient.connect(srv.port);
-    const js = await joinRoom(s, 'warm', 's'); // its JOIN_ID
+    const { b, jb, ref, s, js } = await bInHallAndS(srv.port);
     // A JOIN of s's that the store carried out after the node gave up on it (error 16): b is
     // told s joined; s itself was told the JOIN failed.
     cluster.book.join('hall', js.joinId, 's', 1000, 99);
@@ -235,11 +246,7 @@ test("T2 a JOIN answered 'already' where the node has not yet handed the room on
   });
   const srv = await startServer({ seams: { bus, directory: node } });
   try {
-    const b = await WireClient.connect(srv.port);
-    const jb = await joinRoom(b, 'hall', 'b');
-    const ref = jb.roomRef;
-    const s = await WireClient.connect(srv.port);
-    const js = await joinRoom(s, 'warm', 's'); // its JOIN_ID
+    const { b, jb, ref, s, js } = await bInHallAndS(srv.port);
     holding = true;
     // A chat before s is in, then a JOIN of s's the store carried out after the node gave up
     // on it: the node has had neither event when the answer comes.
