@@ -10,14 +10,11 @@
 import { EventEmitter } from 'node:events';
 import type { Duplex } from 'node:stream';
 import {
-  BusUnavailable,
-  isPromise,
   type BusHandler,
   type Directory,
   type LeaveReply,
   type RoomBus,
   type RoomEvent,
-  type RoomLeft,
 } from '../bus/bus.js';
 import { LocalRooms } from '../bus/local-rooms.js';
 import { Tally } from '../core/tally.js';
@@ -40,6 +37,8 @@ import {
 } from '../protocol/tcd-serialize.js';
 import { runCommand } from './commands/index.js';
 import type { ServerContext } from './context.js';
+import { EventWaits } from './event-waits.js';
+import { publishLeaves, type LeavePublisher } from './publish-leaves.js';
 import type { ServerOptions } from './options.js';
 import { Session, type ConnectionInfo, type DropCause, type SessionHandler } from './session.js';
 
@@ -54,18 +53,8 @@ export interface Seams {
   readonly directory: Directory;
 }
 
-/** How often a closed connection's leaves are retried while the store is unreachable. */
-const LEAVE_RETRY_MS = 500;
 /** How long a leave event the store has published may take to reach this node, at most. */
 const LATE_EVENT_MS = 2000;
-
-/** A wait for a room's event `seq` (ChatServer.afterEvent). */
-interface EventWait {
-  readonly seq: number;
-  readonly reached: () => void;
-  /** The room's order was lost first (`why`), or the server stopped (`undefined`). */
-  readonly lost: (why: string | undefined) => void;
-}
 
 export class ChatServer
   extends EventEmitter<ChatServerEvents>
@@ -92,8 +81,10 @@ export class ChatServer
   private nextConnectionId = 1;
   /** Set once shutdown closes the seams: nothing is retried on them any more. */
   private busClosed = false;
-  /** What waits for a room's event to be handed on (`afterEvent`), by room. */
-  private readonly eventWaits = new Map<number, EventWait[]>();
+  /** What publishing a closed connection's leaves needs of the server (publish-leaves.ts). */
+  private readonly leavePublisher: LeavePublisher;
+  /** What waits for a room's event to be handed on (`afterEvent`). */
+  private readonly eventWaits = new EventWaits();
 
   constructor(
     readonly options: ServerOptions,
@@ -104,6 +95,12 @@ export class ChatServer
     this.bus = seams?.bus ?? (local as LocalRooms);
     this.directory = seams?.directory ?? (local as LocalRooms);
     this.bus.subscribe(this);
+    this.leavePublisher = {
+      bus: this.bus,
+      rooms: this.rooms,
+      dropMembership: (entry) => this.dropMembership(entry),
+      stopping: () => this.busClosed,
+    };
   }
 
   get connectionCount(): number {
@@ -157,7 +154,7 @@ export class ChatServer
     for (const entry of entries) session.expectLeave(entry.room.ref, false);
     // In a cluster the store may know of rooms this node lost track of: ask it anyway.
     if (entries.length === 0 && !this.bus.spansNodes) return;
-    this.publishLeaves(session, joinId, clientName, entries);
+    publishLeaves(this.leavePublisher, session, joinId, clientName, entries);
   }
 
   /** Removes a membership the service no longer has (its leave will never be delivered). */
@@ -238,9 +235,7 @@ export class ChatServer
       farewell === undefined ? undefined : (session) => session.replyError(farewell),
     );
     // Waits for events that will not come now: each ends (its connection is closed).
-    const waits = [...this.eventWaits.values()].flat();
-    this.eventWaits.clear();
-    for (const w of waits) w.lost(undefined);
+    this.eventWaits.lost(undefined, undefined);
     this.busClosed = true;
     await Promise.all([this.bus.close(), this.directory.close()]);
   }
@@ -261,7 +256,7 @@ export class ChatServer
         this.leaveArrived(event);
         break;
     }
-    if (this.eventWaits.size > 0) this.eventHandedOn(event.ref, event.seq);
+    if (this.eventWaits.size > 0) this.eventWaits.handedOn(event.ref, event.seq);
   }
 
   afterEvent(
@@ -270,20 +265,7 @@ export class ChatServer
     reached: () => void,
     lost: (why: string | undefined) => void,
   ): void {
-    let waits = this.eventWaits.get(ref);
-    if (waits === undefined) this.eventWaits.set(ref, (waits = []));
-    waits.push({ seq, reached, lost });
-  }
-
-  private eventHandedOn(ref: number, seq: number): void {
-    const waits = this.eventWaits.get(ref);
-    if (waits === undefined) return;
-    const due = waits.filter((w) => w.seq <= seq);
-    if (due.length === 0) return;
-    const rest = waits.filter((w) => w.seq > seq);
-    if (rest.length === 0) this.eventWaits.delete(ref);
-    else this.eventWaits.set(ref, rest);
-    for (const w of due) w.reached();
+    this.eventWaits.add(ref, seq, reached, lost);
   }
 
   /** Part of room `ref`'s order was lost (cluster): its local members must rejoin (error 17). */
@@ -298,9 +280,7 @@ export class ChatServer
       entry.member.replyError(error);
       entry.member.finish('room order lost');
     }
-    const waits = this.eventWaits.get(ref);
-    this.eventWaits.delete(ref);
-    for (const w of waits ?? []) w.lost(why);
+    this.eventWaits.lost(ref, why);
     // A JOIN whose event will never come: answered with the error instead of waiting on.
     for (const session of this.sessions) {
       if (!session.awaitsJoinOf(ref)) continue;
@@ -375,53 +355,6 @@ export class ChatServer
     session.sendOwnNotices();
     if (session.state === 'closing') session.finish('DISCONNECT');
     this.forgetIfDone(session);
-  }
-
-  /**
-   * Publishes the leaves of `session`; rooms the bus did not have it in are settled here. A
-   * closed connection must leave even if the store is down for a while: it is retried.
-   */
-  private publishLeaves(
-    session: Session,
-    joinId: number,
-    clientName: string | undefined,
-    entries: Membership<Session>[],
-  ): void {
-    const settle = (left: RoomLeft[]): void => {
-      const published = new Set(left.map((l) => l.ref));
-      for (const entry of entries) {
-        if (
-          !published.has(entry.room.ref) &&
-          this.rooms.membership(entry.room, session) === entry
-        ) {
-          this.dropMembership(entry);
-        }
-      }
-    };
-    let result;
-    try {
-      result = this.bus.leaveAll(joinId, clientName);
-    } catch (err) {
-      result = Promise.reject(err instanceof Error ? err : new Error(String(err)));
-    }
-    if (!isPromise(result)) {
-      settle(result);
-      return;
-    }
-    result.then(settle, (err: unknown) => {
-      if (!(err instanceof BusUnavailable)) {
-        // A bug (a script's error): logged, not retried, and never an unhandled rejection.
-        session.log.error({ err }, 'publishing the leaves failed');
-        return;
-      }
-      if (this.busClosed) {
-        // Stopping: what is left is the store's to clean up (another node reaps it).
-        session.log.warn({ err: err.message }, 'leave not published before the stop');
-        return;
-      }
-      session.log.warn({ err: err.message }, 'leave not published yet; retrying');
-      setTimeout(() => this.publishLeaves(session, joinId, clientName, entries), LEAVE_RETRY_MS);
-    });
   }
 
   /** A closed connection's JOIN_ID stays reserved (never reused, T7) but stops mapping to it. */
