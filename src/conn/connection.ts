@@ -20,6 +20,7 @@ import { TokenBucket } from '../core/token-bucket.js';
 import type { ConnectionInfo, DropCause } from './info.js';
 import type { GateWaiter } from './intake-gate.js';
 import { SendQueue, type FlushScheduler } from './send-queue.js';
+import { listenTo, type StreamOwner } from './stream-listeners.js';
 
 export type { ConnectionInfo, DropCause } from './info.js';
 
@@ -63,26 +64,11 @@ type Hold = (typeof Hold)[keyof typeof Hold];
 
 const NOTHING: never[] = [];
 
-const kConnection = Symbol('roomcast.connection');
-type TaggedStream = Duplex & { [kConnection]: Connection<unknown> };
-
-function onData(this: Duplex, chunk: Buffer): void {
-  (this as TaggedStream)[kConnection].dataArrived(chunk);
-}
-function onEnd(this: Duplex): void {
-  (this as TaggedStream)[kConnection].streamEnded();
-}
-function onError(this: Duplex, err: Error): void {
-  (this as TaggedStream)[kConnection].streamFailed(err);
-}
-function onClose(this: Duplex): void {
-  (this as TaggedStream)[kConnection].streamClosed();
-}
 function onIdle(connection: Connection<unknown>): void {
   connection.idleFired();
 }
 
-export abstract class Connection<R = unknown> implements GateWaiter {
+export abstract class Connection<R = unknown> implements GateWaiter, StreamOwner {
   state: ConnectionState = 'open';
   protected closeReason = 'peer closed';
   /** Our side is closed: nothing more may be queued. */
@@ -118,16 +104,10 @@ export abstract class Connection<R = unknown> implements GateWaiter {
       this.idleTimer = setTimeout(onIdle, idleTimeoutMs, this);
       this.idleTimer.unref();
     }
-    // Shared listeners that find this connection on the stream: closures made here would
-    // cost every idle connection a few hundred bytes.
-    (stream as TaggedStream)[kConnection] = this;
-    stream.on('data', onData);
-    stream.on('end', onEnd);
-    stream.on('error', onError);
-    stream.on('close', onClose);
+    listenTo(stream, this);
   }
 
-  /** The stream's events, through the shared listeners below. */
+  /** The stream's events, through the shared listeners (stream-listeners.ts). */
   dataArrived(chunk: Buffer): void {
     if (this.state !== 'open') return; // closing: what the peer still sends is read and dropped
     this.idleTimer?.refresh();
