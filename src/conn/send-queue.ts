@@ -27,15 +27,29 @@ export interface ByteSink {
   once(event: 'drain', listener: () => void): unknown;
 }
 
-/** Flushes every queue that received bytes during this turn, once, in the check phase. */
+/**
+ * Flushes every queue that received bytes during this turn, once, in the check phase.
+ *
+ * The turn's queues are kept in two arrays that swap and are reused, never in a Set cleared
+ * per turn: V8 gives a cleared or grown Set a new hash table in the generation of the old one,
+ * so once a turn's table had been promoted, every later turn's tables went straight to the
+ * old generation, and its mark-compacts showed in the latency tail (bench/README.md,
+ * "rate495k's tail").
+ */
 export class FlushScheduler {
-  private readonly dirty = new Set<SendQueue>();
+  private dirty: (SendQueue | undefined)[] = [];
+  private dirtyCount = 0;
+  private spare: (SendQueue | undefined)[] = [];
   private scheduled = false;
 
   constructor(readonly gate: IntakeGate = new IntakeGate()) {}
 
+  /**
+   * Called when `queue` gets its first frame of a turn. A queue listed twice is harmless: its
+   * second flush finds nothing pending.
+   */
   mark(queue: SendQueue): void {
-    this.dirty.add(queue);
+    this.dirty[this.dirtyCount++] = queue;
     if (!this.scheduled) {
       this.scheduled = true;
       setImmediate(this.run);
@@ -44,11 +58,18 @@ export class FlushScheduler {
 
   private readonly run = (): void => {
     this.scheduled = false;
-    // A queue marked while these flush (a release, an overflow's leave notices) is kept for
-    // the next run, never dropped with this turn's set.
-    const dirty = [...this.dirty];
-    this.dirty.clear();
-    for (const queue of dirty) queue.flush();
+    // A queue marked while these flush (a release, an overflow's leave notices) goes into the
+    // other array, for the next run, never dropped with this turn's.
+    const dirty = this.dirty;
+    const count = this.dirtyCount;
+    this.dirty = this.spare;
+    this.dirtyCount = 0;
+    this.spare = dirty;
+    for (let i = 0; i < count; i++) {
+      const queue = dirty[i] as SendQueue;
+      dirty[i] = undefined; // a closed connection's queue is not kept alive by this array
+      queue.flush();
+    }
     this.gate.turnEnded();
   };
 }

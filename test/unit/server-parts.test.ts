@@ -66,6 +66,44 @@ test('SendQueue: a burst the socket has not sent yet is not slowness; an undrain
   assert.equal(overflows, 1, 'cut for the backlog earlier turns left');
 });
 
+test('FlushScheduler: each queue written once a turn; one given frames while the turn flushes is written next turn', async () => {
+  const scheduler = new FlushScheduler();
+  const noOverflow = { overflowed: () => assert.fail('no overflow') };
+  const bSink = new FakeSink();
+  const sinks = [new FakeSink(), bSink, new FakeSink()];
+  const [a, b, c] = sinks.map((sink) => new SendQueue(sink, scheduler, 1000, noOverflow)) as [
+    SendQueue,
+    SendQueue,
+    SendQueue,
+  ];
+  const writes = (): string[][] => sinks.map((sink) => sink.writes.map((w) => w.toString()));
+  const turn = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
+  // B's write gives A (written already this turn) and C (not yet) more, as an overflow's leave
+  // notices or a release would.
+  const bWrite = bSink.write.bind(bSink);
+  let reentered = false;
+  bSink.write = (chunk: Buffer): boolean => {
+    if (!reentered) {
+      reentered = true;
+      a.push(Buffer.from('a2'));
+      c.push(Buffer.from('c2'));
+    }
+    return bWrite(chunk);
+  };
+  a.push(Buffer.from('a1'));
+  b.push(Buffer.from('b1'));
+  c.push(Buffer.from('c1'));
+  await turn();
+  assert.deepEqual(writes(), [['a1'], ['b1'], ['c1c2']], 'C took its late frame with this turn');
+  await turn();
+  assert.deepEqual(writes(), [['a1', 'a2'], ['b1'], ['c1c2']], "A's late frame went out next turn");
+  // A later turn with fewer queues than the first: nobody is written twice or left out.
+  c.push(Buffer.from('c3'));
+  await turn();
+  await turn();
+  assert.deepEqual(writes(), [['a1', 'a2'], ['b1'], ['c1c2', 'c3']]);
+});
+
 test('TokenBucket: a burst, then the sustained rate', () => {
   const bucket = new TokenBucket(10, 3, 0);
   assert.deepEqual(
