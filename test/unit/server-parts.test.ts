@@ -70,23 +70,33 @@ test('FlushScheduler: each queue written once a turn; one given frames while the
   const scheduler = new FlushScheduler();
   const noOverflow = { overflowed: () => assert.fail('no overflow') };
   const bSink = new FakeSink();
-  const sinks = [new FakeSink(), bSink, new FakeSink()];
-  const [a, b, c] = sinks.map((sink) => new SendQueue(sink, scheduler, 1000, noOverflow)) as [
+  const sinks = [new FakeSink(), bSink, new FakeSink(), new FakeSink(), new FakeSink()];
+  const [a, b, c, d, e] = sinks.map((sink) => new SendQueue(sink, scheduler, 1000, noOverflow)) as [
+    SendQueue,
+    SendQueue,
     SendQueue,
     SendQueue,
     SendQueue,
   ];
   const writes = (): string[][] => sinks.map((sink) => sink.writes.map((w) => w.toString()));
   const turn = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
-  // B's write gives A (written already this turn) and C (not yet) more, as an overflow's leave
-  // notices or a release would.
+  // B's write, as an overflow's leave notices or a release would, gives more to A and B
+  // (written already this turn), to C (not yet), and to D and E (not in this turn at all):
+  // more queues marked during the flush than it has left to write.
   const bWrite = bSink.write.bind(bSink);
   let reentered = false;
   bSink.write = (chunk: Buffer): boolean => {
     if (!reentered) {
       reentered = true;
-      a.push(Buffer.from('a2'));
-      c.push(Buffer.from('c2'));
+      for (const [queue, frame] of [
+        [a, 'a2'],
+        [b, 'b2'],
+        [c, 'c2'],
+        [d, 'd1'],
+        [e, 'e1'],
+      ] as const) {
+        queue.push(Buffer.from(frame));
+      }
     }
     return bWrite(chunk);
   };
@@ -94,14 +104,22 @@ test('FlushScheduler: each queue written once a turn; one given frames while the
   b.push(Buffer.from('b1'));
   c.push(Buffer.from('c1'));
   await turn();
-  assert.deepEqual(writes(), [['a1'], ['b1'], ['c1c2']], 'C took its late frame with this turn');
+  assert.deepEqual(
+    writes(),
+    [['a1'], ['b1'], ['c1c2'], [], []],
+    'C took its late frame with this turn; D and E wait for the next',
+  );
   await turn();
-  assert.deepEqual(writes(), [['a1', 'a2'], ['b1'], ['c1c2']], "A's late frame went out next turn");
-  // A later turn with fewer queues than the first: nobody is written twice or left out.
+  assert.deepEqual(
+    writes(),
+    [['a1', 'a2'], ['b1', 'b2'], ['c1c2'], ['d1'], ['e1']],
+    'the late frames went out next turn, none lost',
+  );
+  // A later turn with fewer queues than either: nobody is written twice or left out.
   c.push(Buffer.from('c3'));
   await turn();
   await turn();
-  assert.deepEqual(writes(), [['a1', 'a2'], ['b1'], ['c1c2', 'c3']]);
+  assert.deepEqual(writes(), [['a1', 'a2'], ['b1', 'b2'], ['c1c2', 'c3'], ['d1'], ['e1']]);
 });
 
 test('TokenBucket: a burst, then the sustained rate', () => {
